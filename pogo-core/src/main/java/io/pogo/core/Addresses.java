@@ -1,0 +1,56 @@
+package io.pogo.core;
+
+/**
+ * Every event-bus address Pogo uses, in one place. Requests are imperative ({@code pogo.child.start}),
+ * events are published under {@code pogo.events.*}. The message shapes are documented in
+ * {@code docs/event-bus.md}; bodies are JSON objects, failures are {@link io.pogo.core.error.PogoException}s
+ * carried as {@code Message.fail(code, json)}.
+ */
+public final class Addresses {
+  private Addresses() {
+  }
+
+  /** Start a child from a spec. Body: the spec. Reply: the child record. Served by every registry verticle. */
+  public static final String CHILD_START = "pogo.child.start";
+  /** Stop a child and remove it from the table. Body: {@code {"id"}}. Reply: the final record (state {@code stopped}). */
+  public static final String CHILD_STOP = "pogo.child.stop";
+  /** Restart a child by hand (also revives {@code failed} and {@code exited} children). Body: {@code {"id"}}. Reply: the record. */
+  public static final String CHILD_RESTART = "pogo.child.restart";
+  /** Look up one child. Body: {@code {"id"}}. Reply: the record. */
+  public static final String CHILD_GET = "pogo.child.get";
+  /** List children. Body: {@code {"scope":"local|global","node","tag":{k:v},"state"}}. Reply: {@code {"children":[...]}}. */
+  public static final String CHILD_LIST = "pogo.child.list";
+  /** Recent output of a process child. Body: {@code {"id","tail"}}. Reply: {@code {"id","lines":[...],"dropped"}}. */
+  public static final String CHILD_LOGS = "pogo.child.logs";
+  /** The node that serves the request describes itself. Reply: node info. */
+  public static final String NODE_INFO = "pogo.node.info";
+
+  /** Supervisor-state reports into the local registry verticle (local delivery only). Body: a child record. */
+  public static final String REGISTRY_REPORT = "pogo.registry.report";
+
+  /** Published for every child transition. Body: a {@link io.pogo.core.event.ChildEvent}. */
+  public static final String EVENTS_CHILD = "pogo.events.child";
+  /** Published for node lifecycle (started, stopping). Body: {@code {"type","node","at"}}. */
+  public static final String EVENTS_NODE = "pogo.events.node";
+
+  /** The address prefix of one node's supervisor: {@code pogo.supervisor.<node>.<op>}. */
+  public static String supervisor(String node, String op) {
+    return "pogo.supervisor." + node + "." + op;
+  }
+
+  /** The address where one node describes itself. */
+  public static String nodeInfo(String node) {
+    return "pogo.node." + node + ".info";
+  }
+
+  /** Operations of a node's supervisor (the second half of {@link #supervisor(String, String)}). */
+  public static final class SupervisorOps {
+    private SupervisorOps() {
+    }
+
+    public static final String START = "start";
+    public static final String STOP = "stop";
+    public static final String RESTART = "restart";
+    public static final String LOGS = "logs";
+  }
+}

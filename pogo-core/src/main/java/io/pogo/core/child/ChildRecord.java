@@ -1,0 +1,63 @@
+package io.pogo.core.child;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A child as the registry shows it: its spec and where and how it runs now. The JSON field names are a
+ * public contract ({@code GET /api/v1/children/{id}}).
+ *
+ * @param spec         the spec it was started from
+ * @param state        its lifecycle state
+ * @param node         the node that hosts it
+ * @param epoch        the ownership epoch (bumped at each assignment; see DESIGN.md)
+ * @param restarts     how many times it was restarted (by policy or by hand)
+ * @param pid          process kind: the OS pid of the running process, else null
+ * @param deploymentId verticle kind: the Vert.x deployment id of the running instance, else null
+ * @param startedAt    epoch ms when the current (or last) instance started, or 0
+ * @param lastExit     how the last instance ended, or null
+ * @param updatedAt    epoch ms of the last change
+ */
+public record ChildRecord(ChildSpec spec, ChildState state, String node, long epoch, int restarts, Long pid,
+                          String deploymentId, long startedAt, ExitInfo lastExit, long updatedAt) {
+
+  public String id() {
+    return spec.id();
+  }
+
+  public ChildRecord with(ChildState newState, long now) {
+    return new ChildRecord(spec, newState, node, epoch, restarts, pid, deploymentId, startedAt, lastExit, now);
+  }
+
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject()
+        .put("id", spec.id())
+        .put("kind", spec.kind().wire())
+        .put("state", state.wire())
+        .put("node", node)
+        .put("epoch", epoch)
+        .put("restarts", restarts)
+        .put("pid", pid)
+        .put("deploymentId", deploymentId)
+        .put("startedAt", startedAt == 0 ? null : startedAt)
+        .put("lastExit", lastExit == null ? null : lastExit.toJson())
+        .put("updatedAt", updatedAt)
+        .put("metadata", new JsonObject(new java.util.LinkedHashMap<>(spec.metadata())))
+        .put("spec", spec.toJson());
+    return json;
+  }
+
+  public static ChildRecord fromJson(JsonObject json) {
+    Long startedAt = json.getLong("startedAt");
+    return new ChildRecord(
+        ChildSpecValidator.parse(json.getJsonObject("spec")),
+        ChildState.fromWire(json.getString("state")),
+        json.getString("node"),
+        json.getLong("epoch", 0L),
+        json.getInteger("restarts", 0),
+        json.getLong("pid"),
+        json.getString("deploymentId"),
+        startedAt == null ? 0 : startedAt,
+        ExitInfo.fromJson(json.getJsonObject("lastExit")),
+        json.getLong("updatedAt", 0L));
+  }
+}

@@ -1,0 +1,84 @@
+package io.pogo.core.client;
+
+import io.pogo.core.Addresses;
+import io.pogo.core.Requests;
+import io.pogo.core.child.ChildQuery;
+import io.pogo.core.child.ChildRecord;
+import io.pogo.core.child.ChildSpec;
+import io.pogo.core.child.LogLine;
+import io.pogo.core.error.PogoException;
+import io.pogo.core.event.ChildEvent;
+import io.reactivex.rxjava3.core.BackpressureStrategy;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Single;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+final class EventBusPogoClient implements PogoClient {
+  private final Vertx vertx;
+  private final DeliveryOptions options;
+  private final DeliveryOptions stopOptions;
+
+  EventBusPogoClient(Vertx vertx, long timeoutMs) {
+    this.vertx = vertx;
+    this.options = Requests.options(timeoutMs);
+    // a stop waits for the child's own shutdown timeout
+    this.stopOptions = Requests.options(timeoutMs + ChildSpec.MAX_SHUTDOWN_TIMEOUT_MS);
+  }
+
+  @Override
+  public Single<ChildRecord> start(JsonObject spec) {
+    return request(Addresses.CHILD_START, spec, options).map(ChildRecord::fromJson);
+  }
+
+  @Override
+  public Single<ChildRecord> stop(String id) {
+    return request(Addresses.CHILD_STOP, new JsonObject().put("id", id), stopOptions).map(ChildRecord::fromJson);
+  }
+
+  @Override
+  public Single<ChildRecord> restart(String id) {
+    return request(Addresses.CHILD_RESTART, new JsonObject().put("id", id), stopOptions).map(ChildRecord::fromJson);
+  }
+
+  @Override
+  public Single<ChildRecord> get(String id) {
+    return request(Addresses.CHILD_GET, new JsonObject().put("id", id), options).map(ChildRecord::fromJson);
+  }
+
+  @Override
+  public Single<List<ChildRecord>> list(ChildQuery query) {
+    return request(Addresses.CHILD_LIST, query.toJson(), options)
+        .map(reply -> reply.getJsonArray("children").stream().map(o -> ChildRecord.fromJson((JsonObject) o)).toList());
+  }
+
+  @Override
+  public Single<List<LogLine>> logs(String id, int tail) {
+    return request(Addresses.CHILD_LOGS, new JsonObject().put("id", id).put("tail", tail), options)
+        .map(reply -> reply.getJsonArray("lines").stream().map(o -> LogLine.fromJson((JsonObject) o)).toList());
+  }
+
+  @Override
+  public Flowable<ChildEvent> events() {
+    return Flowable.create(emitter -> {
+      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.EVENTS_CHILD,
+          msg -> emitter.onNext(ChildEvent.fromJson(msg.body())));
+      emitter.setCancellable(() -> consumer.unregister());
+    }, BackpressureStrategy.BUFFER);
+  }
+
+  @Override
+  public Single<JsonObject> nodeInfo() {
+    return request(Addresses.NODE_INFO, new JsonObject(), options);
+  }
+
+  private Single<JsonObject> request(String address, JsonObject body, DeliveryOptions opts) {
+    return Single.<JsonObject>create(emitter -> vertx.eventBus().<JsonObject>request(address, body, opts)
+            .onSuccess(msg -> emitter.onSuccess(msg.body()))
+            .onFailure(err -> emitter.onError(PogoException.from(err))));
+  }
+}
