@@ -1,0 +1,170 @@
+package io.pogo.registry;
+
+import io.pogo.core.Addresses;
+import io.pogo.core.Addresses.SupervisorOps;
+import io.pogo.core.Requests;
+import io.pogo.core.child.ChildKind;
+import io.pogo.core.child.ChildQuery;
+import io.pogo.core.child.ChildRecord;
+import io.pogo.core.child.ChildSpec;
+import io.pogo.core.child.ChildSpecValidator;
+import io.pogo.core.child.ChildState;
+import io.pogo.core.child.ExitInfo;
+import io.pogo.core.error.ErrorCode;
+import io.pogo.core.error.PogoException;
+import io.pogo.core.json.Durations;
+import io.pogo.core.node.NodeOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.LongSupplier;
+
+/**
+ * The child operations behind the registry's addresses. A start validates the spec, claims the id in the
+ * table (atomically: one of two concurrent starts of an id loses with {@code ALREADY_STARTED}), then asks the
+ * hosting node's supervisor, which reports every transition back into the table before it answers; so the
+ * reply of a start is visible in the table (read-your-writes). A start the supervisor refuses (executable or
+ * class missing on that node) releases the claim: a rejected request changes nothing.
+ */
+final class ChildOperations {
+  private static final Logger log = LoggerFactory.getLogger(ChildOperations.class);
+
+  private final Vertx vertx;
+  private final RegistryStore store;
+  private final NodeOptions options;
+  private final LongSupplier clock;
+
+  ChildOperations(Vertx vertx, RegistryStore store, NodeOptions options, LongSupplier clock) {
+    this.vertx = vertx;
+    this.store = store;
+    this.options = options;
+    this.clock = clock;
+  }
+
+  Future<JsonObject> start(JsonObject body) {
+    ChildSpec spec = ChildSpecValidator.parse(body);
+    String node = placement(spec);
+    JsonObject claim = new ChildRecord(spec, ChildState.STARTING, node, 1, 0, null, null, 0, null, clock.getAsLong()).toJson();
+    return store.claim(spec.id(), claim).compose(existing -> {
+      if (existing != null) {
+        return Future.failedFuture(alreadyStarted(spec.id(), existing));
+      }
+      JsonObject request = new JsonObject().put("spec", spec.toJson()).put("epoch", claim.getLong("epoch"));
+      return this.<JsonObject>request(node, SupervisorOps.START, request, options.requestTimeoutMs())
+          .recover(err -> {
+            PogoException pe = PogoException.from(err);
+            if (pe.code() == ErrorCode.TIMEOUT) {
+              // the child may still come up; its record will say so
+              return Future.failedFuture(new PogoException(ErrorCode.TIMEOUT, "node " + node + " did not confirm the start of \""
+                  + spec.id() + "\" within " + Durations.format(options.requestTimeoutMs()) + "; look it up to see its state"));
+            }
+            return store.remove(spec.id()).transform(ignored -> Future.failedFuture(pe));
+          });
+    });
+  }
+
+  Future<JsonObject> stop(JsonObject body) {
+    String id = id(body);
+    return existing(id).compose(record -> {
+      String node = record.getString("node");
+      long timeout = shutdownTimeout(record) + options.requestTimeoutMs();
+      return this.<JsonObject>request(node, SupervisorOps.STOP, new JsonObject().put("id", id), timeout)
+          .recover(err -> {
+            PogoException pe = PogoException.from(err);
+            if (pe.code() == ErrorCode.CHILD_NOT_FOUND || pe.code() == ErrorCode.UNAVAILABLE) {
+              // the table names a node that does not run the child: the record is stale, and removing it is the stop
+              log.warn("child {} was recorded on node {}, which does not run it ({}); removing the record", id, node, pe.getMessage());
+              JsonObject stopped = record.copy().put("state", ChildState.STOPPED.wire()).put("pid", null).put("deploymentId", null)
+                  .put("lastExit", ExitInfo.shutdown("removed: node " + node + " does not run it", clock.getAsLong()).toJson());
+              return Future.succeededFuture(stopped);
+            }
+            return Future.failedFuture(pe);
+          })
+          .compose(finalRecord -> store.remove(id).map(finalRecord));
+    });
+  }
+
+  Future<JsonObject> restart(JsonObject body) {
+    String id = id(body);
+    return existing(id).compose(record -> request(record.getString("node"), SupervisorOps.RESTART,
+        new JsonObject().put("id", id), shutdownTimeout(record) + options.requestTimeoutMs()));
+  }
+
+  Future<JsonObject> get(JsonObject body) {
+    return existing(id(body));
+  }
+
+  Future<JsonObject> list(JsonObject body) {
+    ChildQuery query = ChildQuery.fromJson(body);
+    if (query.scope() == ChildQuery.Scope.LOCAL && query.node() == null) {
+      query = query.onNode(options.name());
+    }
+    return store.query(query).map(records -> new JsonObject()
+        .put("children", new JsonArray(records))
+        .put("count", records.size()));
+  }
+
+  Future<JsonObject> logs(JsonObject body) {
+    String id = id(body);
+    return existing(id).compose(record -> {
+      if (!ChildKind.PROCESS.wire().equals(record.getString("kind"))) {
+        return Future.failedFuture(new PogoException(ErrorCode.INVALID_STATE, "child \"" + id + "\" is a verticle: its "
+            + "output goes to the log of node " + record.getString("node") + "; only process children have logs here"));
+      }
+      return request(record.getString("node"), SupervisorOps.LOGS, body, options.requestTimeoutMs());
+    });
+  }
+
+  /** A supervisor's report of a transition: {@code {"record", "remove"}}. */
+  Future<JsonObject> report(JsonObject body) {
+    JsonObject record = body.getJsonObject("record");
+    if (record == null || record.getString("id") == null) {
+      return Future.failedFuture(PogoException.validation("record", "is required"));
+    }
+    Future<Void> write = body.getBoolean("remove", false)
+        ? store.remove(record.getString("id"))
+        : store.update(record.getString("id"), record);
+    return write.map(v -> new JsonObject());
+  }
+
+  /** Where a new child runs. A single node hosts everything it is asked to start. */
+  private String placement(ChildSpec spec) {
+    return options.name();
+  }
+
+  private Future<JsonObject> existing(String id) {
+    return store.get(id).compose(r -> r != null ? Future.succeededFuture(r)
+        : Future.failedFuture(new PogoException(ErrorCode.CHILD_NOT_FOUND, "no child with id \"" + id + "\"")));
+  }
+
+  private static String id(JsonObject body) {
+    Object id = body.getValue("id");
+    if (!(id instanceof String s) || s.isEmpty()) {
+      throw PogoException.validation("id", "is required");
+    }
+    return s;
+  }
+
+  private static long shutdownTimeout(JsonObject record) {
+    JsonObject spec = record.getJsonObject("spec", new JsonObject());
+    Object t = spec.getValue("shutdownTimeout");
+    return t == null ? ChildSpec.DEFAULT_SHUTDOWN_TIMEOUT_MS : Durations.parseMillis(t);
+  }
+
+  private static PogoException alreadyStarted(String id, JsonObject existing) {
+    String node = existing.getString("node");
+    String state = existing.getString("state");
+    return new PogoException(ErrorCode.ALREADY_STARTED, "child \"" + id + "\" is already started on node " + node
+        + " (state " + state + ")", java.util.List.of(), new JsonObject().put("id", id).put("node", node).put("state", state));
+  }
+
+  private <T> Future<T> request(String node, String op, JsonObject body, long timeoutMs) {
+    return vertx.eventBus().<T>request(Addresses.supervisor(node, op), body, Requests.options(timeoutMs))
+        .map(Message::body);
+  }
+}

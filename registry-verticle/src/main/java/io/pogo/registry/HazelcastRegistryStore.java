@@ -1,0 +1,131 @@
+package io.pogo.registry;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicate;
+import com.hazelcast.query.Predicates;
+import io.pogo.core.child.ChildQuery;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The child table in the Hazelcast map {@value #MAP}: records as {@link HazelcastJsonValue}, so queries by
+ * node, state and metadata tag run as predicates on the members that own the data. Single-key operations
+ * use Hazelcast's async API (entry processors for atomic claim and update); queries, which have no async
+ * form, run on the worker pool.
+ */
+public final class HazelcastRegistryStore implements RegistryStore {
+  public static final String MAP = "pogo.children";
+
+  private final Vertx vertx;
+  private final Context context;
+  private final IMap<String, HazelcastJsonValue> map;
+
+  public HazelcastRegistryStore(Vertx vertx, Context context, HazelcastInstance hazelcast) {
+    this.vertx = vertx;
+    this.context = context;
+    this.map = hazelcast.getMap(MAP);
+  }
+
+  @Override
+  public Future<JsonObject> claim(String id, JsonObject record) {
+    return Future.fromCompletionStage(map.submitToKey(id, new Claim(record.encode())), context)
+        .map(existing -> existing == null ? null : new JsonObject(existing));
+  }
+
+  @Override
+  public Future<Void> update(String id, JsonObject record) {
+    return Future.fromCompletionStage(map.submitToKey(id, new Update(record.encode())), context).mapEmpty();
+  }
+
+  @Override
+  public Future<JsonObject> get(String id) {
+    return Future.fromCompletionStage(map.getAsync(id), context)
+        .map(v -> v == null ? null : new JsonObject(v.getValue()));
+  }
+
+  @Override
+  public Future<Void> remove(String id) {
+    return Future.fromCompletionStage(map.removeAsync(id), context).mapEmpty();
+  }
+
+  @Override
+  public Future<List<JsonObject>> query(ChildQuery query) {
+    Predicate<String, HazelcastJsonValue> predicate = predicate(query);
+    return vertx.executeBlocking(() -> {
+      List<JsonObject> out = new ArrayList<>();
+      for (HazelcastJsonValue v : predicate == null ? map.values() : map.values(predicate)) {
+        out.add(new JsonObject(v.getValue()));
+      }
+      out.sort(Comparator.comparing(r -> r.getString("id")));
+      return out;
+    }, false);
+  }
+
+  private static Predicate<String, HazelcastJsonValue> predicate(ChildQuery q) {
+    List<Predicate<String, HazelcastJsonValue>> parts = new ArrayList<>();
+    if (q.scope() == ChildQuery.Scope.LOCAL && q.node() != null) {
+      parts.add(Predicates.equal("node", q.node()));
+    }
+    if (q.state() != null) {
+      parts.add(Predicates.equal("state", q.state().wire()));
+    }
+    for (Map.Entry<String, String> t : q.tags().entrySet()) {
+      parts.add(Predicates.equal("metadata." + t.getKey(), t.getValue()));
+    }
+    if (parts.isEmpty()) {
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    Predicate<String, HazelcastJsonValue>[] array = parts.toArray(new Predicate[0]);
+    return array.length == 1 ? array[0] : Predicates.and(array);
+  }
+
+  /** Inserts the record if the key is free; returns the existing record's JSON otherwise. */
+  static final class Claim implements EntryProcessor<String, HazelcastJsonValue, String> {
+    private static final long serialVersionUID = 1L;
+    private final String json;
+
+    Claim(String json) {
+      this.json = json;
+    }
+
+    @Override
+    public String process(Map.Entry<String, HazelcastJsonValue> entry) {
+      HazelcastJsonValue existing = entry.getValue();
+      if (existing != null) {
+        return existing.getValue();
+      }
+      entry.setValue(new HazelcastJsonValue(json));
+      return null;
+    }
+  }
+
+  /** Replaces the record only if the key still exists, so a late report cannot resurrect a removed child. */
+  static final class Update implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final String json;
+
+    Update(String json) {
+      this.json = json;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
+      if (entry.getValue() == null) {
+        return false;
+      }
+      entry.setValue(new HazelcastJsonValue(json));
+      return true;
+    }
+  }
+}
