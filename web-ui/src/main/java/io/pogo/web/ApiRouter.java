@@ -1,0 +1,59 @@
+package io.pogo.web;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The route table of a node's HTTP face, in the order requests meet it: the bearer check on every path, then per
+ * route the body limit and media-type gate (mutating routes only), then the handler; one failure handler and the
+ * router's 404/405 hooks render every error through {@link Problems}. Handlers live in small classes; this class
+ * only wires them.
+ */
+final class ApiRouter {
+  static final String API = "/api/v1";
+  static final String OPENAPI_PATH = API + "/openapi.json";
+
+  private ApiRouter() {
+  }
+
+  /**
+   * @param openApi the OpenAPI document, served as-is
+   */
+  static Router create(Vertx vertx, WebSettings settings, Buffer openApi) {
+    EventBusGateway bus = new EventBusGateway(vertx);
+    ChildHandlers children = new ChildHandlers(bus, settings);
+    NodeHandlers node = new NodeHandlers(bus, settings);
+    Problems problems = new Problems(settings.options().maxBodyBytes());
+    Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(settings.options().maxBodyBytes());
+    Handler<RoutingContext> json = RequestBodies.requireJsonContentType();
+
+    Router router = Router.router(vertx);
+    router.route().handler(new BearerAuth(settings.options().token(), settings.readsNeedToken()));
+
+    router.get("/health").handler(node::live);
+    router.get("/health/ready").handler(node::ready);
+    router.get(API + "/node").handler(node::info);
+
+    router.post(ChildHandlers.BASE).handler(body).handler(json).handler(children::create);
+    router.get(ChildHandlers.BASE).handler(children::list);
+    router.get(ChildHandlers.BASE + "/:id").handler(children::get);
+    router.delete(ChildHandlers.BASE + "/:id").handler(children::stop);
+    router.post(ChildHandlers.BASE + "/:id/restart").handler(body).handler(json).handler(children::restart);
+    router.get(ChildHandlers.BASE + "/:id/logs").handler(children::logs);
+
+    router.get(API + "/events").handler(new EventStream(vertx, EventStream.DEFAULT_HEARTBEAT_MS,
+        EventStream.DEFAULT_WRITE_QUEUE_MAX_BYTES));
+    router.get(OPENAPI_PATH).handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(openApi));
+
+    router.route().failureHandler(problems);
+    router.errorHandler(404, problems);
+    router.errorHandler(405, problems);
+    return router;
+  }
+}

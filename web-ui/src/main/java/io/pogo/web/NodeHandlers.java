@@ -1,0 +1,47 @@
+package io.pogo.web;
+
+import io.pogo.core.Addresses;
+import io.pogo.core.error.PogoException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The node's self-description and health. Liveness ({@code /health}) answers from the HTTP verticle alone, so
+ * a busy or broken event bus does not get the process killed; readiness ({@code /health/ready}) asks this node's
+ * {@code pogo.node.info}, so a node whose verticles are not up is taken out of rotation.
+ */
+final class NodeHandlers {
+  private final EventBusGateway bus;
+  private final WebSettings settings;
+
+  NodeHandlers(EventBusGateway bus, WebSettings settings) {
+    this.bus = bus;
+    this.settings = settings;
+  }
+
+  /** {@code GET /api/v1/node}: this node's info, as its node-info handler replies it. */
+  void info(RoutingContext ctx) {
+    bus.request(Addresses.NODE_INFO, new JsonObject(), settings.requestTimeoutMs())
+        .onSuccess(info -> Responses.ok(ctx, info))
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code GET /health}: 200 {@code {"status":"UP","node"}} without touching the event bus. */
+  void live(RoutingContext ctx) {
+    Responses.ok(ctx, status("UP"));
+  }
+
+  /** {@code GET /health/ready}: 200 UP, or 503 {@code {"status":"DOWN","node","code","reason"}}. */
+  void ready(RoutingContext ctx) {
+    bus.request(Addresses.NODE_INFO, new JsonObject(), settings.requestTimeoutMs())
+        .onSuccess(info -> Responses.ok(ctx, status("UP")))
+        .onFailure(t -> {
+          PogoException pe = PogoException.from(t);
+          Responses.json(ctx, 503, status("DOWN").put("code", pe.code().name()).put("reason", pe.getMessage()));
+        });
+  }
+
+  private JsonObject status(String status) {
+    return new JsonObject().put("status", status).put("node", settings.nodeName());
+  }
+}
