@@ -18,7 +18,7 @@ public final class Addresses {
   public static final String CHILD_RESTART = "pogo.child.restart";
   /** Look up one child. Body: {@code {"id"}}. Reply: the record. */
   public static final String CHILD_GET = "pogo.child.get";
-  /** List children. Body: {@code {"scope":"local|global","node","tag":{k:v},"state"}}. Reply: {@code {"children":[...]}}. */
+  /** List children. Body: {@code {"scope":"local|global","node","tags":{k:v},"state"}}. Reply: {@code {"children":[...]}}. */
   public static final String CHILD_LIST = "pogo.child.list";
   /** Recent output of a process child. Body: {@code {"id","tail"}}. Reply: {@code {"id","lines":[...],"dropped"}}. */
   public static final String CHILD_LOGS = "pogo.child.logs";

@@ -1,6 +1,7 @@
 package io.pogo.web;
 
 import io.pogo.core.child.ChildQuery;
+import io.pogo.core.child.ChildSpec;
 import io.pogo.core.child.ChildState;
 import io.pogo.core.error.FieldError;
 import io.pogo.core.error.PogoException;
@@ -26,7 +27,7 @@ import java.util.regex.Pattern;
 final class ChildListParams {
   static final Set<String> KNOWN = Set.of("scope", "node", "tag", "state");
   /** Same rule as child metadata keys in pogo-core's ChildSpecValidator. */
-  private static final Pattern TAG_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
+  private static final Pattern TAG_KEY = Pattern.compile(ChildSpec.TAG_KEY_PATTERN);
 
   private ChildListParams() {
   }

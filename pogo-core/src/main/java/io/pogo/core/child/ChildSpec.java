@@ -51,6 +51,8 @@ public record ChildSpec(
   /** Ids: 1 to 128 characters, letters, digits, '.', '_' and '-', starting with a letter or digit. */
   public static final String ID_RULE = "1 to 128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit";
   public static final String ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
+  /** Tag names (child metadata, node tags): 1 to 63 of A-Z a-z 0-9 . _ / -, starting with a letter or digit. */
+  public static final String TAG_KEY_PATTERN = "[A-Za-z0-9][A-Za-z0-9._/-]{0,62}";
 
   /** Default restart type: permanent, as in OTP. */
   public static final RestartType DEFAULT_RESTART = RestartType.PERMANENT;

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 public final class NodeOptionsValidator {
   /** Node names: used in event-bus addresses and as agent-mode host names, so host-name characters only. */
   public static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?");
-  private static final Pattern TAG_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
+  private static final Pattern TAG_KEY = Pattern.compile(ChildSpec.TAG_KEY_PATTERN);
   private static final Set<String> KEYS = Set.of("name", "tags", "roles", "httpHost", "httpPort", "clusterName",
       "clusterHost", "clusterPort", "join", "dataDir", "heartbeat", "failureTimeout", "processLease",
       "requestTimeout", "token", "maxBodyBytes", "children");
