@@ -1,0 +1,89 @@
+package io.pogo.node;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.pogo.core.node.NodeOptions;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/**
+ * The Hazelcast and Vert.x settings of a node, built in code from {@link NodeOptions} (see
+ * shared/reference/vertx-stack.md §3): TCP-IP join only, bound to the cluster host only, no phone-home, and
+ * failure detection from the node's settings.
+ */
+public final class ClusterConfig {
+  /** Hazelcast waits this long for a graceful leave (partition migration); its default is 600 s. */
+  static final int GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS = 10;
+
+  private ClusterConfig() {
+  }
+
+  /**
+   * The Hazelcast config. Starts from vertx-hazelcast's default (through {@link ConfigUtil#loadConfig()}, which
+   * keeps the {@code __vertx.*} map settings) and replaces its network and join settings.
+   */
+  public static Config hazelcast(NodeOptions o) {
+    Config cfg = ConfigUtil.loadConfig();
+    cfg.setClusterName(o.clusterName());
+    // Hazelcast counts these two in whole seconds: round up, never below 1 s.
+    cfg.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(seconds(o.heartbeatMs())));
+    cfg.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(seconds(o.failureTimeoutMs())));
+    cfg.setProperty("hazelcast.heartbeat.failuredetector.type", "deadline");
+    cfg.setProperty("hazelcast.phone.home.enabled", "false");
+    cfg.setProperty("hazelcast.socket.bind.any", "false");
+    cfg.setProperty("hazelcast.wait.seconds.before.join", "0");
+    cfg.setProperty("hazelcast.merge.first.run.delay.seconds", "30");
+    cfg.setProperty("hazelcast.merge.next.run.delay.seconds", "30");
+    cfg.setProperty("hazelcast.logging.type", "slf4j");
+    // Pogo's own shutdown hook leaves the cluster after the verticles have stopped; Hazelcast's would leave first.
+    cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
+    cfg.setProperty("hazelcast.graceful.shutdown.max.wait", Integer.toString(GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS));
+
+    NetworkConfig net = cfg.getNetworkConfig();
+    net.setPort(o.clusterPort()).setPortAutoIncrement(false);
+    net.getInterfaces().setEnabled(true).setInterfaces(List.of(address(o.clusterHost())));
+    JoinConfig join = net.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getAwsConfig().setEnabled(false);
+    join.getKubernetesConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(members(o));
+    return cfg;
+  }
+
+  /** TCP-IP members: the join list, or this node alone. */
+  static List<String> members(NodeOptions o) {
+    if (!o.join().isEmpty()) {
+      return o.join();
+    }
+    return List.of(hostPort(address(o.clusterHost()), o.clusterPort()));
+  }
+
+  /** Vert.x options: the event bus binds to the cluster host on an ephemeral port. */
+  public static VertxOptions vertx(NodeOptions o) {
+    return new VertxOptions().setEventBusOptions(new EventBusOptions().setHost(o.clusterHost()).setPort(0));
+  }
+
+  /** Hazelcast interfaces want an IP address: resolve a host name once. */
+  static String address(String host) {
+    try {
+      return InetAddress.getByName(host).getHostAddress();
+    } catch (UnknownHostException e) {
+      return host;
+    }
+  }
+
+  static long seconds(long ms) {
+    return Math.max(1, (ms + 999) / 1000);
+  }
+
+  static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+  }
+}

@@ -1,0 +1,99 @@
+package io.pogo.node;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code pogo}: runs a node ({@code node}, {@code up}) or talks to one over HTTP ({@code child ...}).
+ * Exit codes: 0 success, 1 API error or start failure, 2 usage or config error, 3 node unreachable.
+ */
+@Command(name = "pogo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Pogo: a distributed supervisor on Vert.x. Run a node, or manage children through a node's HTTP API.",
+    footer = {"", "Exit codes: 0 ok, 1 API error or start failure, 2 usage or config error, 3 node unreachable.",
+        "Start here: ./pogo up   then, in another terminal: ./pogo child ls"})
+public final class Main implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  public static void main(String[] args) {
+    int code = commandLine(CliContext.system()).execute(args);
+    System.exit(code);
+  }
+
+  /** The whole command tree, wired to {@code ctx}. */
+  static CommandLine commandLine(CliContext ctx) {
+    CommandLine root = new CommandLine(new Main());
+    root.addSubcommand("node", new NodeCommand(ctx));
+    root.addSubcommand("up", new NodeCommand.Up(ctx));
+    CommandLine child = new CommandLine(new ChildCommands());
+    child.addSubcommand("start", new CommandLine(new ChildCommands.Start(ctx)).setStopAtPositional(true));
+    child.addSubcommand("ls", new ChildCommands.Ls(ctx));
+    child.addSubcommand("get", new ChildCommands.Get(ctx));
+    child.addSubcommand("stop", new ChildCommands.Stop(ctx));
+    child.addSubcommand("restart", new ChildCommands.Restart(ctx));
+    child.addSubcommand("logs", new ChildCommands.Logs(ctx));
+    root.addSubcommand("child", child);
+    root.addSubcommand("help", new CommandLine.HelpCommand());
+    root.setExecutionExceptionHandler(Main::onException);
+    root.setParameterExceptionHandler(new UsageErrors());
+    return root;
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return CliException.USAGE;
+  }
+
+  private static int onException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    if (e instanceof CliException ce) {
+      if (ce.rawBody() != null) {
+        PrintWriter out = cmd.getOut();
+        out.println(ce.rawBody());
+        out.flush();
+      } else {
+        printError(cmd.getErr(), ce);
+      }
+      return ce.exitCode();
+    }
+    PrintWriter err = cmd.getErr();
+    err.println("error: " + (e.getMessage() == null ? e.getClass().getName() : e.getMessage()));
+    err.flush();
+    return 1;
+  }
+
+  static void printError(PrintWriter err, CliException e) {
+    err.println("error: " + e.getMessage());
+    e.details().forEach(err::println);
+    err.flush();
+  }
+
+  /** Usage errors: one line, a pointer to --help, exit 2. */
+  static final class UsageErrors implements IParameterExceptionHandler {
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+      CommandLine cmd = ex.getCommandLine();
+      PrintWriter err = cmd.getErr();
+      err.println("error: " + ex.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+      err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+      err.flush();
+      return CliException.USAGE;
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"pogo " + (v == null ? "dev" : v) + " (Vert.x 5, Java " + Runtime.version() + ")"};
+    }
+  }
+}

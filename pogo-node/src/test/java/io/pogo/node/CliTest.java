@@ -1,0 +1,282 @@
+package io.pogo.node;
+
+import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI against a fake API server (JDK HttpServer on an ephemeral loopback port). */
+class CliTest {
+  static final Instant NOW = Instant.parse("2026-11-21T12:00:00Z");
+
+  record Seen(String method, String uri, String auth, String body) {
+  }
+
+  record Reply(int status, String contentType, String body) {
+  }
+
+  HttpServer server;
+  String api;
+  final Map<String, Reply> replies = new ConcurrentHashMap<>();
+  /** Replies served once each, in order, before {@link #replies}. */
+  final Map<String, java.util.Queue<Reply>> sequences = new ConcurrentHashMap<>();
+  final List<Seen> seen = new CopyOnWriteArrayList<>();
+  String out;
+  String err;
+
+  @BeforeEach
+  void startServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", ex -> {
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      seen.add(new Seen(ex.getRequestMethod(), ex.getRequestURI().toString(), ex.getRequestHeaders().getFirst("Authorization"), body));
+      String key = ex.getRequestMethod() + " " + ex.getRequestURI().getPath();
+      Reply next = sequences.containsKey(key) ? sequences.get(key).poll() : null;
+      Reply r = next != null ? next : replies.getOrDefault(key,
+          new Reply(404, "application/problem+json", problem(404, "not found", "nothing at " + ex.getRequestURI().getPath(), null)));
+      byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", r.contentType());
+      ex.sendResponseHeaders(r.status(), bytes.length);
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(bytes);
+      }
+    });
+    server.start();
+    api = "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.stop(0);
+  }
+
+  static String problem(int status, String title, String detail, JsonArray errors) {
+    JsonObject p = new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
+        .put("detail", detail).put("code", "X");
+    if (errors != null) {
+      p.put("errors", errors);
+    }
+    return p.encode();
+  }
+
+  static JsonObject record(String id, String kind, String state, Long pid, Long startedAt, JsonObject lastExit) {
+    JsonObject spec = new JsonObject().put("id", id).put("kind", kind).put("restart", "permanent")
+        .put("maxRestarts", 5).put("restartWindow", "1m");
+    if (kind.equals("process")) {
+      spec.put("argv", new JsonArray().add("sh").add("-c").add("echo hi"));
+    } else {
+      spec.put("verticle", "io.pogo.supervisor.examples.EchoVerticle").put("config", new JsonObject()).put("instances", 1);
+    }
+    return new JsonObject().put("id", id).put("kind", kind).put("state", state).put("node", "node-a").put("epoch", 3)
+        .put("restarts", 2).put("pid", pid).put("deploymentId", null).put("startedAt", startedAt)
+        .put("lastExit", lastExit).put("updatedAt", NOW.toEpochMilli()).put("metadata", new JsonObject().put("team", "x"))
+        .put("spec", spec);
+  }
+
+  int run(Map<String, String> env, String... args) {
+    StringWriter o = new StringWriter();
+    StringWriter e = new StringWriter();
+    CliContext ctx = new CliContext(env, Clock.fixed(NOW, ZoneOffset.UTC), new ByteArrayInputStream(new byte[0]),
+        () -> "test-node", 10);
+    CommandLine cl = Main.commandLine(ctx);
+    cl.setOut(new PrintWriter(o, true));
+    cl.setErr(new PrintWriter(e, true));
+    int code = cl.execute(args);
+    out = o.toString();
+    err = e.toString();
+    return code;
+  }
+
+  int run(String... args) {
+    return run(Map.of(), args);
+  }
+
+  @Test
+  void lsPrintsAnAlignedTable() {
+    JsonArray children = new JsonArray()
+        .add(record("web-1", "process", "running", 4242L, NOW.toEpochMilli() - 12_000, null))
+        .add(record("echo", "verticle", "backoff", null, NOW.toEpochMilli() - 3_600_000,
+            new JsonObject().put("kind", "abnormal").put("message", "exit code 3").put("at", NOW.toEpochMilli() - 120_000)));
+    replies.put("GET /api/v1/children", new Reply(200, "application/json",
+        new JsonObject().put("children", children).put("count", 2).encode()));
+
+    assertEquals(0, run("child", "ls", "--api", api, "--tag", "team=x", "--state", "running", "--scope", "global"), err);
+    assertEquals("""
+        ID     KIND      STATE    NODE    RESTARTS  PID   STARTED  LAST EXIT
+        web-1  process   running  node-a  2         4242  12s ago  -
+        echo   verticle  backoff  node-a  2         -     1h ago   exit code 3 (2m ago)
+        """, out);
+    Seen req = seen.get(0);
+    assertEquals("GET", req.method());
+    assertEquals("/api/v1/children?scope=global&tag=team%3Dx&state=running", req.uri());
+  }
+
+  @Test
+  void jsonPrintsTheRawReplyAndTheTokenComesFromTheEnvironment() {
+    String body = new JsonObject().put("children", new JsonArray()).put("count", 0).encode();
+    replies.put("GET /api/v1/children", new Reply(200, "application/json", body));
+    assertEquals(0, run(Map.of("POGO_API", api + "/api/v1/", "POGO_TOKEN", "secret-token-0123456789"), "child", "ls", "--json"), err);
+    assertEquals(body + "\n", out);
+    assertEquals("Bearer secret-token-0123456789", seen.get(0).auth());
+    assertEquals(0, run("child", "ls", "--api", api));
+    assertEquals("no children\n", out);
+  }
+
+  @Test
+  void problemIsRenderedWithItsFieldErrors() {
+    replies.put("POST /api/v1/children", new Reply(400, "application/problem+json", problem(400, "validation failed",
+        "the child spec is invalid", new JsonArray()
+            .add(new JsonObject().put("field", "argv").put("message", "must not be empty"))
+            .add(new JsonObject().put("field", "restart").put("message", "must be one of permanent, transient, temporary")))));
+    assertEquals(1, run("child", "start", "--api", api, "--id", "w", "--kind", "process", "--restart", "sometimes"));
+    assertEquals("""
+        error: the child spec is invalid
+          argv: must not be empty
+          restart: must be one of permanent, transient, temporary
+        """, err);
+    assertEquals(new JsonObject().put("id", "w").put("kind", "process").put("restart", "sometimes").put("argv", new JsonArray()),
+        new JsonObject(seen.get(0).body()));
+  }
+
+  @Test
+  void validationDetailThatRepeatsTheFieldErrorsIsNotPrintedTwice() {
+    replies.put("POST /api/v1/children", new Reply(400, "application/problem+json", problem(400, "validation failed",
+        "argv: must not be empty; id: is required", new JsonArray()
+            .add(new JsonObject().put("field", "argv").put("message", "must not be empty"))
+            .add(new JsonObject().put("field", "id").put("message", "is required")))));
+    assertEquals(1, run("child", "start", "--api", api, "--spec", "{\"kind\":\"process\",\"argv\":[]}"));
+    assertEquals("error: validation failed\n  argv: must not be empty\n  id: is required\n", err);
+  }
+
+  @Test
+  void startFromShortcutsSendsTheSpecAndPrintsWhereItRuns() {
+    replies.put("POST /api/v1/children", new Reply(201, "application/json",
+        record("web-1", "process", "running", 77L, NOW.toEpochMilli(), null).encode()));
+    assertEquals(0, run("child", "start", "--api", api, "--id", "web-1", "--tag", "team=x", "--env", "A=1",
+        "--", "python3", "-m", "http.server", "9000"), err);
+    assertEquals("started web-1 (process) on node-a: running\n", out);
+    assertEquals(new JsonObject().put("id", "web-1").put("kind", "process")
+            .put("metadata", new JsonObject().put("team", "x"))
+            .put("argv", new JsonArray(List.of("python3", "-m", "http.server", "9000")))
+            .put("env", new JsonObject().put("A", "1")),
+        new JsonObject(seen.get(0).body()));
+
+    assertEquals(0, run("child", "start", "--api", api, "--id", "echo", "--verticle", "io.pogo.supervisor.examples.EchoVerticle",
+        "--config", "{\"address\":\"echo\"}"), err);
+    JsonObject sent = new JsonObject(seen.get(1).body());
+    assertEquals("verticle", sent.getString("kind"));
+    assertEquals(new JsonObject().put("address", "echo"), sent.getJsonObject("config"));
+  }
+
+  @Test
+  void usageErrorsExitWith2WithoutCallingTheApi() {
+    assertEquals(2, run("child", "start", "--api", api, "--spec", "{not json"));
+    assertTrue(err.startsWith("error: --spec: not valid JSON"), err);
+    assertEquals(2, run("child", "start", "--api", api, "--spec", "{}", "--id", "x"));
+    assertEquals(2, run("child", "ls", "--api", api, "--scope", "everywhere"));
+    assertEquals(2, run("child", "ls", "--api", api, "--bogus"));
+    assertTrue(err.contains("Unknown option: '--bogus'"), err);
+    assertEquals(2, run("child", "get", "--api", "ftp://x"));
+    assertEquals(2, run("node", "--http-host", "0.0.0.0", "--failure-timeout", "soon"));
+    assertTrue(err.startsWith("error: invalid node settings\n"), err);
+    assertTrue(err.contains("  httpHost: \"0.0.0.0\" is not a loopback address"), err);
+    assertTrue(err.contains("  failureTimeout: "), err);
+    assertEquals(List.of(), seen);
+  }
+
+  @Test
+  void unreachableApiExitsWith3() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    assertEquals(3, run("child", "ls", "--api", "http://127.0.0.1:" + port));
+    assertEquals("error: cannot reach Pogo at http://127.0.0.1:" + port
+        + ": connection refused; is a node running? start one with ./pogo up\n", err);
+  }
+
+  @Test
+  void getStopRestartAndLogs() {
+    JsonObject rec = record("web-1", "process", "running", 4242L, NOW.toEpochMilli() - 5_000, null);
+    replies.put("GET /api/v1/children/web-1", new Reply(200, "application/json", rec.encode()));
+    assertEquals(0, run("child", "get", "web-1", "--api", api), err);
+    assertTrue(out.contains("argv:      sh -c 'echo hi'\n"), out);
+    assertTrue(out.contains("started:   2026-11-21T11:59:55Z (5s ago)\n"), out);
+
+    replies.put("DELETE /api/v1/children/web-1", new Reply(200, "application/json", rec.copy().put("state", "stopped")
+        .put("lastExit", new JsonObject().put("kind", "shutdown").put("message", "stopped by request").put("at", 1L)).encode()));
+    assertEquals(0, run("child", "stop", "web-1", "--api", api), err);
+    assertEquals("stopped web-1 on node-a (stopped by request)\n", out);
+
+    replies.put("POST /api/v1/children/web-1/restart", new Reply(200, "application/json", rec.encode()));
+    assertEquals(0, run("child", "restart", "web-1", "--api", api), err);
+    assertEquals("restarted web-1 on node-a: running (restarts: 2)\n", out);
+
+    JsonArray lines = new JsonArray()
+        .add(new JsonObject().put("seq", 7).put("at", NOW.toEpochMilli()).put("stream", "out").put("text", "hello"))
+        .add(new JsonObject().put("seq", 8).put("at", NOW.toEpochMilli() + 1).put("stream", "err").put("text", "oops"));
+    replies.put("GET /api/v1/children/web-1/logs", new Reply(200, "application/json",
+        new JsonObject().put("id", "web-1").put("node", "node-a").put("lines", lines).put("dropped", 6).encode()));
+    assertEquals(0, run("child", "logs", "web-1", "--tail", "2", "--api", api), err);
+    assertEquals("12:00:00.000 out  hello\n12:00:00.001 err  oops\n", out);
+    assertTrue(err.contains("6 older lines were dropped"), err);
+    assertTrue(seen.get(seen.size() - 1).uri().endsWith("/logs?tail=2"), seen.toString());
+    assertEquals(0, run("child", "logs", "web-1", "--raw", "--api", api), err);
+    assertEquals("hello\noops\n", out);
+
+    assertEquals(1, run("child", "get", "nope", "--api", api));
+    assertEquals("error: nothing at /api/v1/children/nope\n", err);
+  }
+
+  static Reply logs(int... seqs) {
+    JsonArray lines = new JsonArray();
+    for (int seq : seqs) {
+      lines.add(new JsonObject().put("seq", seq).put("at", NOW.toEpochMilli()).put("stream", "out").put("text", "line " + seq));
+    }
+    return new Reply(200, "application/json", new JsonObject().put("id", "t").put("lines", lines).put("dropped", 0).encode());
+  }
+
+  @Test
+  void followPrintsOnlyNewLinesAndReportsGapsUntilTheChildIsGone() {
+    sequences.put("GET /api/v1/children/t/logs", new java.util.ArrayDeque<>(List.of(
+        logs(1, 2), logs(1, 2), logs(1, 2, 3, 4), logs(3, 4, 7, 8))));
+    // after the sequence, the fake answers 404: the child was removed, which ends --follow
+    assertEquals(1, run("child", "logs", "t", "--follow", "--raw", "--api", api));
+    assertEquals("line 1\nline 2\nline 3\nline 4\nline 7\nline 8\n", out);
+    assertTrue(err.contains("(2 lines not shown"), err);
+    assertTrue(err.endsWith("error: nothing at /api/v1/children/t/logs\n"), err);
+    assertEquals("/api/v1/children/t/logs?tail=1000", seen.get(1).uri());
+  }
+
+  @Test
+  void unauthorizedSaysHowToGiveAToken() {
+    replies.put("GET /api/v1/children", new Reply(401, "application/problem+json", problem(401, "unauthorized", null, null)));
+    assertEquals(1, run("child", "ls", "--api", api));
+    assertEquals("error: unauthorized\n  (no token given: pass --token or set POGO_TOKEN)\n", err);
+    assertEquals(1, run("child", "ls", "--api", api, "--json"));
+    assertTrue(out.contains("\"status\":401"), out);
+  }
+}
