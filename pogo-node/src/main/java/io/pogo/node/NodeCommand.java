@@ -149,7 +149,7 @@ class NodeCommand implements Callable<Integer> {
         return;
       }
       String root = api.substring(0, api.length() - "/api/v1".length());
-      out.println("  Web UI:  " + root + "/");
+      out.println("  API doc: " + api + "/openapi.json");
       String flag = root.equals(ApiClient.DEFAULT_API) ? "" : " --api " + root;
       out.println("  Try:     ./pogo child start" + flag + " --id hello -- sh -c 'while true; do date; sleep 5; done'");
       out.println("           ./pogo child ls" + flag);

@@ -113,7 +113,7 @@ public final class PogoNode {
               .compose(v -> node.startDeclaredChildren())
               .onComplete(deployed -> {
                 if (deployed.succeeded()) {
-                  vertx.eventBus().publish(Addresses.EVENTS_NODE, new JsonObject().put("type", "started")
+                  vertx.eventBus().publish(Addresses.EVENTS_NODE, new JsonObject().put("type", "node.started")
                       .put("node", options.name()).put("at", System.currentTimeMillis()));
                   result.complete(node);
                 } else {
@@ -236,7 +236,7 @@ public final class PogoNode {
     }
     LOG.info("Stopping node {}", options.name());
     vertx.eventBus().publish(Addresses.EVENTS_NODE,
-        new JsonObject().put("type", "stopping").put("node", options.name()).put("at", System.currentTimeMillis()));
+        new JsonObject().put("type", "node.stopping").put("node", options.name()).put("at", System.currentTimeMillis()));
     List<String> reversed = new ArrayList<>(deploymentIds);
     java.util.Collections.reverse(reversed);
     Future<Void> undeploy = Future.succeededFuture();

@@ -1,0 +1,55 @@
+package io.pogo.node.it;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A blocking HTTP client for tests (test threads are not event loops). */
+final class Http {
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+
+  Http(String base) {
+    this.base = base;
+  }
+
+  record Response(int status, String body, String contentType) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+  }
+
+  Response get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+  }
+
+  Response post(String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  Response post(String path, JsonObject body) {
+    return post(path, body.encode());
+  }
+
+  Response delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+  }
+
+  private Response send(HttpRequest.Builder builder) {
+    try {
+      HttpResponse<String> r = client.send(builder.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
+    } catch (IOException e) {
+      throw new AssertionError("HTTP request failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
