@@ -1,0 +1,72 @@
+package io.pogo.node.it;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A Pogo node in a JVM of its own, started from the test classpath, for tests that kill it for real. */
+final class NodeProcess implements AutoCloseable {
+  private static final Pattern READY = Pattern.compile("Pogo node \\S+ ready: API (http://\\S+/api/v1)");
+
+  final String name;
+  final Path log;
+  final Process process;
+  final String api;
+
+  private NodeProcess(String name, Path log, Process process, String api) {
+    this.name = name;
+    this.log = log;
+    this.process = process;
+    this.api = api;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts {@code pogo node} and waits for its ready line. */
+  static NodeProcess start(String name, String cluster, Path dataDir, String... extraArgs) throws IOException {
+    Path log = Path.of("target", "it-" + name + "-" + System.nanoTime() + ".log");
+    Files.createDirectories(log.getParent());
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-Dhazelcast.phone.home.enabled=false", "-Djava.net.preferIPv4Stack=true",
+        "-cp", System.getProperty("java.class.path"), "io.pogo.node.Main", "node",
+        "--name", name, "--cluster-name", cluster, "--cluster-port", Integer.toString(freePort()), "--http-port", "0",
+        "--data-dir", dataDir.toString(), "--failure-timeout", "5s"));
+    cmd.addAll(List.of(extraArgs));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    String api = Await.value("node " + name + " to be ready (log " + log.toAbsolutePath() + ")", Duration.ofSeconds(60),
+        () -> readyApi(log, p), a -> a != null);
+    return new NodeProcess(name, log, p, api);
+  }
+
+  private static String readyApi(Path log, Process p) {
+    try {
+      Matcher m = READY.matcher(Files.readString(log));
+      if (m.find()) {
+        return m.group(1);
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    if (!p.isAlive()) {
+      throw new AssertionError("the node exited with " + p.exitValue() + " before it was ready; see " + log.toAbsolutePath());
+    }
+    return null;
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
