@@ -5,6 +5,8 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.pogo.core.node.NodeOptions;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 
@@ -65,9 +67,15 @@ public final class ClusterConfig {
     return List.of(hostPort(address(o.clusterHost()), o.clusterPort()));
   }
 
-  /** Vert.x options: the event bus binds to the cluster host on an ephemeral port. */
+  /**
+   * Vert.x options: the event bus binds to the cluster host on an ephemeral port; metrics go to a Prometheus
+   * registry of this node's own (served at {@code /metrics}), with JVM metrics.
+   */
   public static VertxOptions vertx(NodeOptions o) {
-    return new VertxOptions().setEventBusOptions(new EventBusOptions().setHost(o.clusterHost()).setPort(0));
+    return new VertxOptions().setEventBusOptions(new EventBusOptions().setHost(o.clusterHost()).setPort(0))
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+            .setRegistryName(o.metricsRegistryName())
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
   }
 
   /** Hazelcast interfaces want an IP address: resolve a host name once. */

@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,6 +99,7 @@ public final class PogoNode {
     Promise<PogoNode> result = Promise.promise();
     Vertx.builder()
         .with(ClusterConfig.vertx(options))
+        .withMetrics(new MicrometerMetricsFactory())
         .withClusterManager(cm)
         .buildClustered()
         .onComplete(built -> {

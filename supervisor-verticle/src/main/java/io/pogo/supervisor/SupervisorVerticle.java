@@ -26,6 +26,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,7 @@ public final class SupervisorVerticle extends VerticleBase {
   private long startedAt;
   private long childrenStarted;
   private long childrenFailed;
+  private SupervisorMetrics metrics;
 
   @Override
   public Future<?> start() {
@@ -65,6 +67,7 @@ public final class SupervisorVerticle extends VerticleBase {
     startedAt = System.currentTimeMillis();
     Path dataDir = Path.of(options.dataDir()).toAbsolutePath();
     verticles = new VerticleRunner(vertx, Thread.currentThread().getContextClassLoader(), System::currentTimeMillis);
+    metrics = new SupervisorMetrics(BackendRegistries.getNow(options.metricsRegistryName()));
     return vertx.executeBlocking(() -> {
           Files.createDirectories(dataDir);
           return (ProcessLauncher) new WatchdogProcessLauncher(dataDir.resolve("bin"), dataDir, options.processLeaseMs());
@@ -270,6 +273,7 @@ public final class SupervisorVerticle extends VerticleBase {
       if (record.state() == ChildState.FAILED) {
         childrenFailed++;
       }
+      metrics.transition(from, record);
       vertx.eventBus().publish(Addresses.EVENTS_CHILD, ChildEvent.of(from, record).toJson());
     }
 

@@ -1,5 +1,7 @@
 package io.pogo.web;
 
+import io.pogo.core.error.ErrorCode;
+import io.pogo.core.error.PogoException;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -7,6 +9,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 /**
  * The route table of a node's HTTP face, in the order requests meet it: the bearer check on every path, then per
@@ -48,6 +52,7 @@ final class ApiRouter {
 
     router.get(API + "/events").handler(new EventStream(vertx, EventStream.DEFAULT_HEARTBEAT_MS,
         EventStream.DEFAULT_WRITE_QUEUE_MAX_BYTES));
+    router.get("/metrics").handler(metrics(settings));
     router.get(OPENAPI_PATH).handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, Responses.JSON).end(openApi));
 
@@ -55,5 +60,14 @@ final class ApiRouter {
     router.errorHandler(404, problems);
     router.errorHandler(405, problems);
     return router;
+  }
+
+  /** Prometheus text from the node's own registry; a 404 problem when the node runs without metrics. */
+  private static Handler<RoutingContext> metrics(WebSettings settings) {
+    String registryName = settings.options().metricsRegistryName();
+    if (BackendRegistries.getNow(registryName) == null) {
+      return ctx -> ctx.fail(new PogoException(ErrorCode.NOT_FOUND, "metrics are not enabled on this node"));
+    }
+    return PrometheusScrapingHandler.create(registryName);
   }
 }

@@ -19,6 +19,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 final class EventBusPogoClient implements PogoClient {
+  /** Events buffered for a slow subscriber before the stream fails. */
+  static final int EVENT_BUFFER = 10_000;
+
   private final Vertx vertx;
   private final DeliveryOptions options;
   private final DeliveryOptions stopOptions;
@@ -64,11 +67,13 @@ final class EventBusPogoClient implements PogoClient {
 
   @Override
   public Flowable<ChildEvent> events() {
-    return Flowable.create(emitter -> {
+    return Flowable.<ChildEvent>create(emitter -> {
       MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.EVENTS_CHILD,
           msg -> emitter.onNext(ChildEvent.fromJson(msg.body())));
       emitter.setCancellable(() -> consumer.unregister());
-    }, BackpressureStrategy.BUFFER);
+    }, BackpressureStrategy.MISSING)
+        // bounded: a subscriber that falls this far behind gets MissingBackpressureException, not an OOM
+        .onBackpressureBuffer(EVENT_BUFFER);
   }
 
   @Override

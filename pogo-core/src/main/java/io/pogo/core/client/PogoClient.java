@@ -50,7 +50,10 @@ public interface PogoClient {
   /** The last {@code tail} lines of a process child's output. */
   Single<List<LogLine>> logs(String id, int tail);
 
-  /** Every child transition, as it is published; cancel to unsubscribe. */
+  /**
+   * Every child transition, as it is published; cancel to unsubscribe. Up to 10,000 events are buffered for a slow
+   * subscriber; past that the stream fails with {@code MissingBackpressureException} rather than grow without bound.
+   */
   Flowable<ChildEvent> events();
 
   /** Describes the node that serves the request. */

@@ -70,6 +70,11 @@ public record NodeOptions(String name, Map<String, String> tags, Set<String> rol
         List.of());
   }
 
+  /** The name of this node's Micrometer registry (one per node, so several nodes can share a JVM in tests). */
+  public String metricsRegistryName() {
+    return "pogo:" + name;
+  }
+
   public boolean hasRole(String role) {
     return roles.contains(role);
   }

@@ -309,6 +309,19 @@ class SingleNodeTest {
     assertEquals(200, http.delete("/children/flood").status());
   }
 
+  @Test
+  void metricsCountChildrenAndTransitions() {
+    http.post("/children", process("counted", "sleep", "1000"));
+    String root = node.apiUrl().substring(0, node.apiUrl().length() - "/api/v1".length());
+    Http.Response metrics = new Http(root).get("/metrics");
+    assertEquals(200, metrics.status());
+    assertTrue(metrics.body().contains("pogo_children{state=\"running\"}"), metrics.body());
+    assertTrue(metrics.body().contains("pogo_child_transitions_total{kind=\"process\",state=\"running\"}"), metrics.body());
+    assertTrue(metrics.body().contains("pogo_child_start_seconds_count{kind=\"process\"}"), metrics.body());
+    assertTrue(metrics.body().contains("vertx_http_server_requests_total"), "Vert.x's own metrics are there too");
+    http.delete("/children/counted");
+  }
+
   private static List<String> ids(JsonObject listing) {
     return listing.getJsonArray("children").stream().map(o -> ((JsonObject) o).getString("id")).toList();
   }
