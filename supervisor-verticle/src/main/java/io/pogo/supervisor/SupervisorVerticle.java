@@ -1,6 +1,7 @@
 package io.pogo.supervisor;
 
 import io.pogo.core.Addresses;
+import io.pogo.core.EventBusService;
 import io.pogo.core.Addresses.SupervisorOps;
 import io.pogo.core.Requests;
 import io.pogo.core.child.ChildKind;
@@ -22,8 +23,6 @@ import io.pogo.supervisor.runtime.WatchdogProcessLauncher;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -38,7 +37,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The supervisor of one node: hosts its children (verticles and OS processes), applies their restart policies,
@@ -52,7 +50,6 @@ public final class SupervisorVerticle extends VerticleBase {
 
   private final Map<String, SupervisedChild> children = new LinkedHashMap<>();
   private final Map<String, ChildLog> logs = new HashMap<>();
-  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private NodeOptions options;
   private ProcessLauncher processes;
   private VerticleRunner verticles;
@@ -75,13 +72,14 @@ public final class SupervisorVerticle extends VerticleBase {
         .compose(launcher -> {
           processes = launcher;
           String node = options.name();
-          serve(Addresses.supervisor(node, SupervisorOps.START), this::startChild);
-          serve(Addresses.supervisor(node, SupervisorOps.STOP), this::stopChild);
-          serve(Addresses.supervisor(node, SupervisorOps.RESTART), this::restartChild);
-          serve(Addresses.supervisor(node, SupervisorOps.LOGS), this::childLogs);
-          serve(Addresses.nodeInfo(node), b -> Future.succeededFuture(nodeInfo()));
-          serve(Addresses.NODE_INFO, b -> Future.succeededFuture(nodeInfo()));
-          return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+          EventBusService service = new EventBusService(vertx.eventBus())
+              .serve(Addresses.supervisor(node, SupervisorOps.START), this::startChild)
+              .serve(Addresses.supervisor(node, SupervisorOps.STOP), this::stopChild)
+              .serve(Addresses.supervisor(node, SupervisorOps.RESTART), this::restartChild)
+              .serve(Addresses.supervisor(node, SupervisorOps.LOGS), this::childLogs)
+              .serve(Addresses.nodeInfo(node), b -> Future.succeededFuture(nodeInfo()))
+              .serve(Addresses.NODE_INFO, b -> Future.succeededFuture(nodeInfo()));
+          return service.ready();
         })
         .mapEmpty();
   }
@@ -102,34 +100,6 @@ public final class SupervisorVerticle extends VerticleBase {
             return null;
           });
         });
-  }
-
-  private void serve(String address, Function<JsonObject, Future<JsonObject>> operation) {
-    consumers.add(vertx.eventBus().<Object>consumer(address, msg -> handle(msg, operation)));
-  }
-
-  private static void handle(Message<Object> msg, Function<JsonObject, Future<JsonObject>> operation) {
-    if (!(msg.body() instanceof JsonObject body)) {
-      new PogoException(ErrorCode.MALFORMED_REQUEST, "the body must be a JSON object").failMessage(msg);
-      return;
-    }
-    Future<JsonObject> result;
-    try {
-      result = operation.apply(body);
-    } catch (RuntimeException e) {
-      result = Future.failedFuture(e);
-    }
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(ar.result());
-      } else {
-        PogoException pe = PogoException.from(ar.cause());
-        if (pe.code() == ErrorCode.INTERNAL) {
-          log.error("{} failed", msg.address(), ar.cause());
-        }
-        pe.failMessage(msg);
-      }
-    });
   }
 
   private Future<JsonObject> startChild(JsonObject body) {
