@@ -1,0 +1,74 @@
+package io.pogo.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Entry point of the benchmark jar: {@code java -Xmx2g -jar pogo-bench/target/pogo-bench.jar single-node}.
+ * See pogo-bench/README.md.
+ */
+public final class Main {
+  private Main() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+      usage();
+      System.exit(args.length == 0 ? 2 : 0);
+    }
+    String command = args[0];
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (!command.equals("single-node")) {
+      System.err.println("unknown benchmark: " + command);
+      usage();
+      System.exit(2);
+    }
+    SingleNodeBench.Settings settings;
+    try {
+      settings = SingleNodeBench.Settings.parse(rest);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      usage();
+      System.exit(2);
+      return;
+    }
+    Files.createDirectories(settings.outDir());
+    // Before anything creates a logger: the node logs to a file of its own (see pogo-bench-logback.xml).
+    System.setProperty("pogo.bench.log", settings.outDir().resolve("bench-single-node.log").toString());
+    System.setProperty("logback.configurationFile", "pogo-bench-logback.xml");
+    System.setProperty("hazelcast.logging.type", "slf4j");
+    System.setProperty("hazelcast.phone.home.enabled", "false");
+    System.exit(new SingleNodeBench(settings).run());
+  }
+
+  private static void usage() {
+    System.err.println("""
+        usage: java -Xmx2g -jar pogo-bench/target/pogo-bench.jar single-node [--quick] [--out DIR] [--children N]
+                                                                            [--concurrency 1,16,64,256]
+          single-node    start-up latency, start throughput and heap per child of one in-JVM node, each
+                         against a bare Vert.x / ProcessBuilder baseline measured in the same run
+          --quick        small counts (a smoke test of the benchmark itself, ~20 s; figures not meaningful)
+          --out DIR      where the JSON report and the node's log go (default: the jar's directory,
+                         i.e. pogo-bench/target)
+          --children N   children per throughput run (default 10000)
+          --concurrency  requests in flight for the throughput curve (default 1,16,64,256)""");
+  }
+
+  /** The directory of the running jar (pogo-bench/target), else ./pogo-bench/target, else the working directory. */
+  static Path defaultOutDir() {
+    try {
+      Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (Files.isRegularFile(jar) && jar.getParent() != null) {
+        return jar.getParent();
+      }
+      if (Files.isDirectory(jar) && jar.getParent() != null) {
+        return jar.getParent(); // target/classes -> target
+      }
+    } catch (Exception ignored) {
+      // fall through
+    }
+    Path local = Path.of("pogo-bench", "target");
+    return Files.isDirectory(local) ? local : Path.of(".");
+  }
+}
