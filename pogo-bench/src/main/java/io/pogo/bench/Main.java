@@ -45,14 +45,15 @@ public final class Main {
   private static void usage() {
     System.err.println("""
         usage: java -Xmx2g -jar pogo-bench/target/pogo-bench.jar single-node [--quick] [--out DIR] [--children N]
-                                                                            [--concurrency 1,16,64,256]
+                                                                            [--concurrency 1,16,64,256] [--http-concurrency 64]
           single-node    start-up latency, start throughput and heap per child of one in-JVM node, each
                          against a bare Vert.x / ProcessBuilder baseline measured in the same run
           --quick        small counts (a smoke test of the benchmark itself, ~20 s; figures not meaningful)
           --out DIR      where the JSON report and the node's log go (default: the jar's directory,
                          i.e. pogo-bench/target)
           --children N   children per throughput run (default 10000)
-          --concurrency  requests in flight for the throughput curve (default 1,16,64,256)""");
+          --concurrency  requests in flight for the throughput curve (default 1,16,64,256)
+          --http-concurrency  the points of the curve also run through HTTP (default 64)""");
   }
 
   /** The directory of the running jar (pogo-bench/target), else ./pogo-bench/target, else the working directory. */

@@ -1,5 +1,7 @@
 package io.pogo.bench;
 
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MetadataPolicy;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.map.EntryProcessor;
@@ -66,13 +68,15 @@ final class SingleNodeBench {
   /** Hard limit of one bounded run (starts or stops of one batch). */
   private static final long RUN_TIMEOUT_MS = 90_000;
 
-  record Settings(boolean quick, Path outDir, int children, List<Integer> concurrency, int verticleWarmup,
+  record Settings(boolean quick, Path outDir, int children, List<Integer> concurrency, List<Integer> httpConcurrency,
+                  int verticleWarmup,
                   int verticleMeasured, int processWarmup, int processMeasured, int microWarmup, int microMeasured) {
     static Settings parse(String[] args) {
       boolean quick = false;
       Path out = null;
       Integer children = null;
       List<Integer> conc = null;
+      List<Integer> httpConc = null;
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--quick" -> quick = true;
@@ -80,6 +84,8 @@ final class SingleNodeBench {
           case "--children" -> children = positive(value(args, ++i, "--children"), "--children");
           case "--concurrency" -> conc = Stream.of(value(args, ++i, "--concurrency").split(","))
               .map(s -> positive(s.trim(), "--concurrency")).toList();
+          case "--http-concurrency" -> httpConc = Stream.of(value(args, ++i, "--http-concurrency").split(","))
+              .map(s -> positive(s.trim(), "--http-concurrency")).toList();
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
       }
@@ -88,10 +94,10 @@ final class SingleNodeBench {
       }
       if (quick) {
         return new Settings(true, out, children == null ? 1_000 : children, conc == null ? List.of(1, 64) : conc,
-            20, 100, 5, 20, 50, 200);
+            httpConc == null ? List.of(64) : httpConc, 20, 100, 5, 20, 50, 200);
       }
       return new Settings(false, out, children == null ? 10_000 : children, conc == null ? List.of(1, 16, 64, 256) : conc,
-          200, 1_000, 50, 300, 200, 1_000);
+          httpConc == null ? List.of(64) : httpConc, 200, 1_000, 50, 300, 200, 1_000);
     }
 
     private static String value(String[] args, int i, String opt) {
@@ -191,6 +197,7 @@ final class SingleNodeBench {
         .put("vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"))
         .put("jvmArgs", new JsonArray(new ArrayList<>(jvmArgs)))
         .put("gc", gcs)
+        .put("forkJoinCommonParallelism", java.util.concurrent.ForkJoinPool.getCommonPoolParallelism())
         .put("heapInitMiB", heap.getInit() / (1 << 20))
         .put("heapMaxMiB", heap.getMax() / (1 << 20))
         .put("command", command)
@@ -203,7 +210,8 @@ final class SingleNodeBench {
     line("  started   " + report.getString("startedAt"));
     line("  machine   " + env.getInteger("cores") + " cores, " + env.getString("os") + ", load average at start "
         + env.getDouble("loadAverageAtStart"));
-    line("  java      " + env.getString("javaVersion") + " (" + env.getString("vm") + "), GC " + env.getString("gc"));
+    line("  java      " + env.getString("javaVersion") + " (" + env.getString("vm") + "), GC " + env.getString("gc")
+        + ", ForkJoinPool common parallelism " + env.getInteger("forkJoinCommonParallelism"));
     line("  heap      init " + env.getLong("heapInitMiB") + " MiB, max " + env.getLong("heapMaxMiB") + " MiB; JVM args: "
         + String.join(" ", env.getJsonArray("jvmArgs").stream().map(String::valueOf).toList()));
     line("  command   " + env.getString("command"));
@@ -347,31 +355,46 @@ final class SingleNodeBench {
     int warm = settings.processWarmup();
     int total = warm + settings.processMeasured();
     Stats base = new Stats();
+    Stats viaBash = new Stats();
     Stats viaHttp = new Stats();
     for (int i = 0; i < total; i++) {
       boolean measured = i >= warm;
-      for (int k = 0; k < 2; k++) {
-        if ((i + k) % 2 == 0) {
-          long t = System.nanoTime();
-          Process p = new ProcessBuilder("sleep", "1000").start();
-          long d = System.nanoTime() - t;
-          p.destroy();
-          if (!p.waitFor(5, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      for (int k = 0; k < 3; k++) {
+        switch ((i + k) % 3) {
+          case 0 -> {
+            long t = System.nanoTime();
+            Process p = new ProcessBuilder("sleep", "1000").start();
+            long d = System.nanoTime() - t;
+            reap(p);
+            if (measured) {
+              base.add(d);
+            }
           }
-          if (measured) {
-            base.add(d);
+          case 1 -> {
+            // what a bash watchdog has to do at least: start bash, which starts the command and reports its pid
+            long t = System.nanoTime();
+            Process p = new ProcessBuilder("bash", "-c", "sleep 1000 & echo $!; wait").redirectErrorStream(true).start();
+            String pidLine = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+            long d = System.nanoTime() - t;
+            if (pidLine != null) {
+              ProcessHandle.of(Long.parseLong(pidLine.trim())).ifPresent(ProcessHandle::destroy);
+            }
+            reap(p);
+            if (measured) {
+              viaBash.add(d);
+            }
           }
-        } else {
-          String id = "lat-ph-" + i;
-          HttpRequest req = post(processSpec(id));
-          long t = System.nanoTime();
-          HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-          long d = System.nanoTime() - t;
-          running(r);
-          live.add(id);
-          if (measured) {
-            viaHttp.add(d);
+          default -> {
+            String id = "lat-ph-" + i;
+            HttpRequest req = post(processSpec(id));
+            long t = System.nanoTime();
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            long d = System.nanoTime() - t;
+            running(r);
+            live.add(id);
+            if (measured) {
+              viaHttp.add(d);
+            }
           }
         }
       }
@@ -380,16 +403,26 @@ final class SingleNodeBench {
       }
     }
     Stats.Summary b = base.summary();
+    Stats.Summary sh = viaBash.summary();
     Stats.Summary h = viaHttp.summary();
     latency().put("process", new JsonObject()
         .put("warmup", warm).put("measured", settings.processMeasured())
         .put("baselineProcessBuilder", b.toJson())
+        .put("referenceBashReportsPid", sh.toJson())
         .put("pogoHttp", h.toJson())
         .put("ratioHttp", ratios(h, b)));
     latencyRow("process", "baseline ProcessBuilder.start", b, null);
+    latencyRow("process", "(ref.) bash starts it, reports pid", sh, b);
     latencyRow("process", "Pogo HTTP POST /api/v1/children", h, b);
-    line(String.format("   (process: %d warm-up + %d measured per path; `sleep 1000`; stopped every 50)", warm,
+    line(String.format("   (process: `sleep 1000`, %d warm-up + %d measured per path, interleaved; Pogo's stopped every 50)", warm,
         settings.processMeasured()));
+  }
+
+  private static void reap(Process p) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(5, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
   }
 
   private JsonObject latency() {
@@ -455,6 +488,10 @@ final class SingleNodeBench {
     // (request), class check (executeBlocking), deploy, report `running` (request + entry processor), replies
     double estimate = 3 * bus.p50() + 2 * claim.p50() + blocking.p50() + deploy.p50();
     out.put("estimatedEventBusStartP50Ms", Stats.r(estimate));
+    JsonArray steps = timeline(warm / 2, n / 5);
+    out.put("startTimeline", steps);
+    JsonObject meta = hazelcastExperiment(hz, json);
+    out.put("hazelcastJsonMetadata", meta);
     report.put("breakdown", out);
     line("");
     line(String.format("   Where the time goes: sequential p50 of the steps a start is made of (%d measured each):", n));
@@ -467,6 +504,113 @@ final class SingleNodeBench {
     line(String.format("     sum of a start's critical path (3 requests + 2 entry processors + executeBlocking"));
     line(String.format("       + deploy)                                               %7.3f ms  vs measured event-bus p50 %.3f ms",
         estimate, report.getJsonObject("latency").getJsonObject("verticle").getJsonObject("pogoEventBus").getDouble("p50Ms")));
+    line("");
+    line(String.format("   Timeline of one event-bus start (median offset over %d sequential starts, event-bus interceptors):",
+        n / 5));
+    double prev = 0;
+    for (Object o : steps) {
+      JsonObject st = (JsonObject) o;
+      double at = st.getDouble("medianMs");
+      line(String.format("     %8.3f ms  (+%6.3f)  %-52s %s", at, at - prev, st.getString("step"), st.getString("thread")));
+      prev = at;
+    }
+    line("");
+    line(String.format("   The registry's Hazelcast writes in isolation: %,d entry-processor writes of a %d B record into a scratch map",
+        meta.getInteger("ops"), json.length()));
+    line(String.format("   (1 insert + 2 updates per key, like a start; 64 in flight; ForkJoinPool common parallelism %d):",
+        meta.getInteger("forkJoinCommonParallelism")));
+    line(String.format("     %-58s %9s %12s %14s %11s", "variant", "writes/s", "CPU us/write", "threads/write", "heap B/key"));
+    String[][] variants = {
+        {"metadataOnFromCompletionStage", "as pogo.children: JSON metadata on, fromCompletionStage"},
+        {"metadataOnDirectExecutor", "JSON metadata on, direct executor + runOnContext"},
+        {"metadataOffFromCompletionStage", "MetadataPolicy.OFF, fromCompletionStage"},
+        {"metadataOffDirectExecutor", "MetadataPolicy.OFF, direct executor + runOnContext"}};
+    for (String[] v : variants) {
+      JsonObject m = meta.getJsonObject(v[0]);
+      line(String.format("     %-58s %,9d %12.1f %14.2f %,11d", v[1], m.getLong("perSecond"), m.getDouble("cpuMicrosPerOp"),
+          m.getDouble("threadsStartedPerOp"), m.getLong("heapBytesPerEntry")));
+    }
+  }
+
+  /** Sequential event-bus starts traced by {@link Timeline}. */
+  private JsonArray timeline(int warm, int n) {
+    Timeline tl = new Timeline(vertx);
+    tl.install();
+    try {
+      for (int i = 0; i < warm + n; i++) {
+        String id = "trace-" + i;
+        JsonObject spec = verticleSpec(id, "bench.trace." + i);
+        tl.begin();
+        client.start(spec).blockingGet();
+        tl.end(i >= warm);
+        live.add(id);
+        Heap.sleep(2); // let stragglers of this start (events, reply of the last report) land before the next begins
+      }
+    } finally {
+      tl.uninstall();
+    }
+    tearDown(16);
+    return tl.steps();
+  }
+
+  /**
+   * The registry's writes, isolated: entry-processor writes of a child record (1 insert + 2 updates per key, like a
+   * start) into a scratch map, 64 in flight, in four variants, each twice, alternating: Hazelcast's default JSON
+   * metadata policy (what {@code pogo.children} uses) or {@code MetadataPolicy.OFF}; the completion handed to Vert.x
+   * as {@code HazelcastRegistryStore} does ({@code Future.fromCompletionStage(stage, context)}, i.e. Hazelcast's
+   * {@code whenComplete}, which runs on its default async executor) or through a direct executor and
+   * {@code context.runOnContext}.
+   */
+  private JsonObject hazelcastExperiment(HazelcastInstance hz, String json) {
+    int keys = settings.quick() ? 1_000 : 4_000;
+    int ops = keys * 3;
+    hz.getConfig().addMapConfig(new MapConfig("bench.meta.off.*").setMetadataPolicy(MetadataPolicy.OFF));
+    io.vertx.core.Context ctx = vertx.getOrCreateContext();
+    String[] names = {"metadataOnFromCompletionStage", "metadataOnDirectExecutor", "metadataOffFromCompletionStage",
+        "metadataOffDirectExecutor"};
+    int rounds = 2;
+    double[][] acc = new double[4][4]; // perSecond, cpuMicros, heapBytesPerEntry, threadsStartedPerOp
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    for (int round = 0; round < rounds; round++) {
+      for (int v = 0; v < 4; v++) {
+        boolean metadata = v < 2;
+        boolean direct = v % 2 == 1;
+        IMap<String, HazelcastJsonValue> map = hz.getMap((metadata ? "bench.meta.on." : "bench.meta.off.") + round + "." + v);
+        long before = round == 0 ? Heap.usedAfterGc() : 0;
+        long t0 = threads.getTotalStartedThreadCount();
+        long cpu0 = Heap.processCpuNanos();
+        Bounded.Result r = Bounded.run(ops, 64, RUN_TIMEOUT_MS, i -> {
+          CompletionStage<Boolean> stage = map.submitToKey("k" + (i % keys), new Put(json));
+          if (!direct) {
+            return Future.fromCompletionStage(stage, ctx).toCompletionStage();
+          }
+          io.vertx.core.Promise<Boolean> p = io.vertx.core.Promise.promise();
+          stage.whenCompleteAsync((ok, err) -> ctx.runOnContext(x -> {
+            if (err != null) {
+              p.fail(err);
+            } else {
+              p.complete(ok);
+            }
+          }), Runnable::run);
+          return p.future().toCompletionStage();
+        });
+        long cpu1 = Heap.processCpuNanos();
+        long t1 = threads.getTotalStartedThreadCount();
+        long after = round == 0 ? Heap.usedAfterGc() : 0;
+        acc[v][0] += r.perSecond() / rounds;
+        acc[v][1] += (cpu1 - cpu0) / 1e3 / Math.max(1, r.ok()) / rounds;
+        acc[v][2] += round == 0 ? (double) (after - before) / keys : 0;
+        acc[v][3] += (double) (t1 - t0) / Math.max(1, r.ok()) / rounds;
+        map.destroy();
+      }
+    }
+    JsonObject out = new JsonObject().put("ops", ops).put("keys", keys).put("recordBytes", json.length()).put("rounds", rounds)
+        .put("forkJoinCommonParallelism", java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
+    for (int v = 0; v < 4; v++) {
+      out.put(names[v], new JsonObject().put("perSecond", Math.round(acc[v][0])).put("cpuMicrosPerOp", Stats.r(acc[v][1]))
+          .put("heapBytesPerEntry", Math.round(acc[v][2])).put("threadsStartedPerOp", Stats.r(acc[v][3])));
+    }
+    return out;
   }
 
   private static Stats.Summary micro(int warm, int n, IntFunction<Future<?>> op) throws Exception {
@@ -502,7 +646,11 @@ final class SingleNodeBench {
 
   /** One timed batch: N operations with C in flight, with used heap after full GC before and after. */
   private record Batch(String what, Bounded.Result result, long heapBefore, long heapAfter, long gcCount, long gcMs,
-                       long cpuNanos) {
+                       long cpuNanos, long threadsStarted) {
+    double threadsPerChild() {
+      return result.ok() == 0 ? 0 : (double) threadsStarted / result.ok();
+    }
+
     double bytesPerChild() {
       return result.ok() == 0 ? 0 : (double) (heapAfter - heapBefore) / result.ok();
     }
@@ -517,6 +665,7 @@ final class SingleNodeBench {
           .put("ok", r.ok()).put("failed", r.failed()).put("timedOut", r.timedOut()).put("firstErrors", new JsonArray(r.firstErrors()))
           .put("seconds", Stats.r(r.seconds())).put("perSecond", Math.round(r.perSecond()))
           .put("cpuMicrosPerChild", Stats.r(cpuMicrosPerChild()))
+          .put("threadsStartedPerChild", Stats.r(threadsPerChild()))
           .put("gcCount", gcCount).put("gcMs", gcMs)
           .put("heapBeforeBytes", heapBefore).put("heapAfterBytes", heapAfter)
           .put("heapBytesPerChild", Math.round(bytesPerChild()));
@@ -527,11 +676,14 @@ final class SingleNodeBench {
     long before = Heap.usedAfterGc();
     long[] gc0 = Heap.gcCounters();
     long cpu0 = Heap.processCpuNanos();
+    long threads0 = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
     Bounded.Result r = Bounded.run(total, concurrency, RUN_TIMEOUT_MS, op);
+    long threads1 = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
     long cpu1 = Heap.processCpuNanos();
     long[] gc1 = Heap.gcCounters();
     long after = Heap.usedAfterGc();
-    return new Batch(what, r, before, after, gc1[0] - gc0[0], gc1[1] - gc0[1], cpu0 < 0 ? -1 : cpu1 - cpu0);
+    return new Batch(what, r, before, after, gc1[0] - gc0[0], gc1[1] - gc0[1], cpu0 < 0 ? -1 : cpu1 - cpu0,
+        threads1 - threads0);
   }
 
   private void throughput() {
@@ -540,9 +692,10 @@ final class SingleNodeBench {
     report.put("throughput", new JsonObject().put("children", n).put("curve", curve));
     line("");
     line(String.format("2. Verticle children started per second: %,d EchoVerticle children per batch, C in flight", n));
-    line("   (CPU = this JVM's CPU time per child, client included; stop = Pogo stop / bare undeploy of the batch, 64 in flight)");
-    line(String.format("   %4s  %-26s %9s %8s %10s %8s %7s %9s %9s", "C", "path", "children/s", "Pogo/bl", "CPU us/ch",
-        "GC ms", "failed", "stop/s", "heap B/ch"));
+    line("   (CPU = this JVM's CPU time per child, client included; thr/ch = JVM threads started per child; stop = Pogo stop /");
+    line("    bare undeploy of the batch afterwards, 64 in flight; heap = used heap after full GC, after - before, per child)");
+    line(String.format("   %4s  %-28s %10s %8s %10s %8s %7s %7s %9s %9s", "C", "path", "children/s", "Pogo/bl", "CPU us/ch",
+        "thr/ch", "GC ms", "failed", "stop/s", "heap B/ch"));
     List<Batch> bares = new ArrayList<>();
     List<Batch> buses = new ArrayList<>();
     List<Batch> https = new ArrayList<>();
@@ -567,7 +720,7 @@ final class SingleNodeBench {
           .put("ratioEventBus", Stats.ratio(e.result().perSecond(), b.result().perSecond()));
       tpRow(c, "baseline deployVerticle", b, null, bStop);
       tpRow(c, "Pogo event bus (PogoClient)", e, b, eStop);
-      if (elapsedMs() <= BUDGET_MS) {
+      if (settings.httpConcurrency().contains(c) && elapsedMs() <= BUDGET_MS) {
         Batch h = batch("Pogo HTTP", n, c, i -> {
           String id = "tp-h" + c + "-" + i;
           return http.sendAsync(post(verticleSpec(id, "bench.tp.http." + c + "." + i)), HttpResponse.BodyHandlers.ofString())
@@ -582,7 +735,7 @@ final class SingleNodeBench {
         point.put("pogoHttp", h.toJson().put("stopPerSecond", Math.round(hStop.perSecond())))
             .put("ratioHttp", Stats.ratio(h.result().perSecond(), b.result().perSecond()));
         tpRow(c, "Pogo HTTP POST", h, b, hStop);
-      } else {
+      } else if (settings.httpConcurrency().contains(c)) {
         skipped.add("HTTP C=" + c);
       }
       curve.add(point);
@@ -622,8 +775,9 @@ final class SingleNodeBench {
   private void tpRow(int c, String path, Batch b, Batch base, Bounded.Result stop) {
     Bounded.Result r = b.result();
     String ratio = base == null ? "" : String.format("%.2f", r.perSecond() / base.result().perSecond());
-    line(String.format("   %4d  %-26s %9.0f %8s %10.0f %8d %7s %9.0f %9.0f", c, path, r.perSecond(), ratio,
-        b.cpuMicrosPerChild(), b.gcMs(), r.failed() + (r.timedOut() ? "+TO" : ""), stop.perSecond(), b.bytesPerChild()));
+    line(String.format("   %4d  %-28s %10.0f %8s %10.0f %8.2f %7d %7s %9.0f %9.0f", c, path, r.perSecond(), ratio,
+        b.cpuMicrosPerChild(), b.threadsPerChild(), b.gcMs(), r.failed() + (r.timedOut() ? "+TO" : ""), stop.perSecond(),
+        b.bytesPerChild()));
     if (!r.firstErrors().isEmpty()) {
       line("         first errors: " + r.firstErrors());
     }
