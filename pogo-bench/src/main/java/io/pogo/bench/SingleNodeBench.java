@@ -486,10 +486,11 @@ final class SingleNodeBench {
         .put("pogoClientGet", get.toJson()).put("bareDeployVerticle", deploy.toJson());
     // the critical path of a start: client -> registry (request), claim (entry processor), registry -> supervisor
     // (request), class check (executeBlocking), deploy, report `running` (request + entry processor), replies
-    double estimate = 3 * bus.p50() + 2 * claim.p50() + blocking.p50() + deploy.p50();
-    out.put("estimatedEventBusStartP50Ms", Stats.r(estimate));
-    JsonArray steps = timeline(warm / 2, n / 5);
+    JsonArray steps = timeline(warm / 2, n / 5, false);
     out.put("startTimeline", steps);
+    int processTraces = Math.max(10, settings.processMeasured() / 6);
+    JsonArray processSteps = timeline(5, processTraces, true);
+    out.put("processStartTimeline", processSteps);
     JsonObject meta = hazelcastExperiment(hz, json);
     out.put("hazelcastJsonMetadata", meta);
     report.put("breakdown", out);
@@ -501,19 +502,9 @@ final class SingleNodeBench {
     line(String.format("     bare deployVerticle(EchoVerticle)                         %7.3f ms", deploy.p50()));
     line(String.format("     PogoClient.get (one registry hop + IMap.getAsync)         %7.3f ms", get.p50()));
     line(String.format("     HTTP GET /health (JDK HttpClient round trip)              %7.3f ms", httpRt.p50()));
-    line(String.format("     sum of a start's critical path (3 requests + 2 entry processors + executeBlocking"));
-    line(String.format("       + deploy)                                               %7.3f ms  vs measured event-bus p50 %.3f ms",
-        estimate, report.getJsonObject("latency").getJsonObject("verticle").getJsonObject("pogoEventBus").getDouble("p50Ms")));
-    line("");
-    line(String.format("   Timeline of one event-bus start (median offset over %d sequential starts, event-bus interceptors):",
-        n / 5));
-    double prev = 0;
-    for (Object o : steps) {
-      JsonObject st = (JsonObject) o;
-      double at = st.getDouble("medianMs");
-      line(String.format("     %8.3f ms  (+%6.3f)  %-52s %s", at, at - prev, st.getString("step"), st.getString("thread")));
-      prev = at;
-    }
+    timelineTable(String.format("   Timeline of a verticle child's event-bus start (median offsets over %d sequential starts,", n / 5), steps);
+    timelineTable(String.format("   Timeline of a process child's (`sleep 1000`) event-bus start (median offsets over %d sequential starts,",
+        processTraces), processSteps);
     line("");
     line(String.format("   The registry's Hazelcast writes in isolation: %,d entry-processor writes of a %d B record into a scratch map",
         meta.getInteger("ops"), json.length()));
@@ -532,14 +523,27 @@ final class SingleNodeBench {
     }
   }
 
+  private void timelineTable(String title, JsonArray steps) {
+    line("");
+    line(title);
+    line("   seen by event-bus interceptors; a step's thread is where it happened most often):");
+    double prev = 0;
+    for (Object o : steps) {
+      JsonObject st = (JsonObject) o;
+      double at = st.getDouble("medianMs");
+      line(String.format("     %8.3f ms  (+%6.3f)  %-46s %s", at, at - prev, st.getString("step"), st.getString("thread")));
+      prev = at;
+    }
+  }
+
   /** Sequential event-bus starts traced by {@link Timeline}. */
-  private JsonArray timeline(int warm, int n) {
+  private JsonArray timeline(int warm, int n, boolean process) {
     Timeline tl = new Timeline(vertx);
     tl.install();
     try {
       for (int i = 0; i < warm + n; i++) {
-        String id = "trace-" + i;
-        JsonObject spec = verticleSpec(id, "bench.trace." + i);
+        String id = (process ? "trace-p-" : "trace-v-") + i;
+        JsonObject spec = process ? processSpec(id) : verticleSpec(id, "bench.trace." + i);
         tl.begin();
         client.start(spec).blockingGet();
         tl.end(i >= warm);
