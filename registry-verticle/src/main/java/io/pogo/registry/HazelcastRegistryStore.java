@@ -9,6 +9,7 @@ import com.hazelcast.query.Predicates;
 import io.pogo.core.child.ChildQuery;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The child table in the Hazelcast map {@value #MAP}: records as {@link HazelcastJsonValue}, so queries by
@@ -38,24 +40,24 @@ public final class HazelcastRegistryStore implements RegistryStore {
 
   @Override
   public Future<JsonObject> claim(String id, JsonObject record) {
-    return Future.fromCompletionStage(map.submitToKey(id, new Claim(record.encode())), context)
+    return onContext(map.submitToKey(id, new Claim(record.encode())))
         .map(existing -> existing == null ? null : new JsonObject(existing));
   }
 
   @Override
   public Future<Void> update(String id, JsonObject record) {
-    return Future.fromCompletionStage(map.submitToKey(id, new Update(record.encode())), context).mapEmpty();
+    return onContext(map.submitToKey(id, new Update(record.encode()))).mapEmpty();
   }
 
   @Override
   public Future<JsonObject> get(String id) {
-    return Future.fromCompletionStage(map.getAsync(id), context)
+    return onContext(map.getAsync(id))
         .map(v -> v == null ? null : new JsonObject(v.getValue()));
   }
 
   @Override
   public Future<Void> remove(String id) {
-    return Future.fromCompletionStage(map.removeAsync(id), context).mapEmpty();
+    return onContext(map.removeAsync(id)).mapEmpty();
   }
 
   @Override
@@ -69,6 +71,24 @@ public final class HazelcastRegistryStore implements RegistryStore {
       out.sort(Comparator.comparing(r -> r.getString("id")));
       return out;
     }, false);
+  }
+
+  /**
+   * Completes a Vert.x future on this verticle's context when a Hazelcast operation completes. The callback runs
+   * directly on the Hazelcast thread that completes it and only hops to the context: Hazelcast's own default
+   * executor for callbacks is a new thread per callback when the common pool has parallelism 1 (2-core machines),
+   * which cost three thread starts per child start.
+   */
+  private <T> Future<T> onContext(CompletionStage<T> stage) {
+    Promise<T> promise = Promise.promise();
+    stage.whenCompleteAsync((value, error) -> context.runOnContext(v -> {
+      if (error != null) {
+        promise.fail(error);
+      } else {
+        promise.complete(value);
+      }
+    }), Runnable::run);
+    return promise.future();
   }
 
   private static Predicate<String, HazelcastJsonValue> predicate(ChildQuery q) {

@@ -217,7 +217,10 @@ final class SupervisedChild {
     ChildRecord record = record();
     logTransition(from, record);
     host.published(from, record);
-    lastReport = lastReport.transform(ignored -> host.report(record, remove));
+    if (from != null) {
+      // a child's first state, starting on this node, is what the registry wrote when it assigned it here
+      lastReport = lastReport.transform(ignored -> host.report(record, remove));
+    }
     Future<ChildRecord> written = lastReport.map(record);
     if (settled != null && next != ChildState.STARTING && next != ChildState.STOPPING) {
       Promise<ChildRecord> p = settled;
