@@ -739,6 +739,18 @@ final class SingleNodeBench {
         point.put("pogoHttp", h.toJson().put("stopPerSecond", Math.round(hStop.perSecond())))
             .put("ratioHttp", Stats.ratio(h.result().perSecond(), b.result().perSecond()));
         tpRow(c, "Pogo HTTP POST", h, b, hStop);
+        // the HTTP plumbing alone (JDK client in this JVM + Vert.x server, no Pogo work): what HTTP adds per child
+        HttpRequest health = HttpRequest.newBuilder(URI.create(api.substring(0, api.length() - "/api/v1".length()) + "/health"))
+            .timeout(Duration.ofSeconds(60)).GET().build();
+        Batch plumbing = batch("HTTP GET /health", n, c, i -> http.sendAsync(health, HttpResponse.BodyHandlers.ofString())
+            .thenApply(r -> {
+              if (r.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + r.statusCode());
+              }
+              return r;
+            }));
+        point.put("httpGetHealth", plumbing.toJson());
+        tpRow(c, "(ref.) HTTP GET /health", plumbing, null, null);
       } else if (settings.httpConcurrency().contains(c)) {
         skipped.add("HTTP C=" + c);
       }
@@ -779,9 +791,9 @@ final class SingleNodeBench {
   private void tpRow(int c, String path, Batch b, Batch base, Bounded.Result stop) {
     Bounded.Result r = b.result();
     String ratio = base == null ? "" : String.format("%.2f", r.perSecond() / base.result().perSecond());
-    line(String.format("   %4d  %-28s %10.0f %8s %10.0f %8.2f %7d %7s %9.0f %9.0f", c, path, r.perSecond(), ratio,
-        b.cpuMicrosPerChild(), b.threadsPerChild(), b.gcMs(), r.failed() + (r.timedOut() ? "+TO" : ""), stop.perSecond(),
-        b.bytesPerChild()));
+    line(String.format("   %4d  %-28s %10.0f %8s %10.0f %8.2f %7d %7s %9s %9s", c, path, r.perSecond(), ratio,
+        b.cpuMicrosPerChild(), b.threadsPerChild(), b.gcMs(), r.failed() + (r.timedOut() ? "+TO" : ""),
+        stop == null ? "-" : String.format("%.0f", stop.perSecond()), stop == null ? "-" : String.format("%.0f", b.bytesPerChild())));
     if (!r.firstErrors().isEmpty()) {
       line("         first errors: " + r.firstErrors());
     }
