@@ -81,11 +81,10 @@ final class ChildOperations {
               log.warn("child {} was recorded on node {}, which does not run it ({}); removing the record", id, node, pe.getMessage());
               JsonObject stopped = record.copy().put("state", ChildState.STOPPED.wire()).put("pid", null).put("deploymentId", null)
                   .put("lastExit", ExitInfo.shutdown("removed: node " + node + " does not run it", clock.getAsLong()).toJson());
-              return Future.succeededFuture(stopped);
+              return store.remove(id).map(stopped);
             }
             return Future.failedFuture(pe);
-          })
-          .compose(finalRecord -> store.remove(id).map(finalRecord));
+          }); // on success the supervisor's last report removed the record
     });
   }
 
