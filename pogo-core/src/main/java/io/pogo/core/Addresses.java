@@ -25,13 +25,23 @@ public final class Addresses {
   /** The node that serves the request describes itself. Reply: node info. */
   public static final String NODE_INFO = "pogo.node.info";
 
-  /** Supervisor-state reports into the local registry verticle (local delivery only). Body: a child record. */
+  /** The cluster's nodes. Body: {@code {}}. Reply: {@code {"nodes":[{"name","tags","state","children","weight","roles"}]}}. */
+  public static final String NODES_LIST = "pogo.nodes.list";
+  /** The cluster as the serving node sees it. Reply: {@code {"members","quorum","partitioned",...}}. */
+  public static final String CLUSTER_INFO = "pogo.cluster.info";
+  /** Look up a child's assignment (node, epoch) for a supervisor about to start it. Body: {@code {"id"}}. */
+  public static final String REGISTRY_ASSIGNMENT = "pogo.registry.assignment";
+
+  /** Supervisor-state reports into the registry. Body: {@code {"record","remove"}}; fails with FENCED for a stale owner. */
   public static final String REGISTRY_REPORT = "pogo.registry.report";
 
   /** Published for every child transition. Body: a {@link io.pogo.core.event.ChildEvent}. */
   public static final String EVENTS_CHILD = "pogo.events.child";
-  /** Published for node lifecycle (started, stopping). Body: {@code {"type","node","at"}}. */
+  /** Published for node lifecycle: node.started, node.stopping, node.joined, node.left. Body: {@code {"type","node","at"}}. */
   public static final String EVENTS_NODE = "pogo.events.node";
+
+  /** Published when this side of the cluster loses or regains its quorum. Body: {@code {"type","node","members","quorum","at"}}. */
+  public static final String EVENTS_CLUSTER = "pogo.events.cluster";
 
   /** The address prefix of one node's supervisor: {@code pogo.supervisor.<node>.<op>}. */
   public static String supervisor(String node, String op) {
@@ -52,5 +62,7 @@ public final class Addresses {
     public static final String STOP = "stop";
     public static final String RESTART = "restart";
     public static final String LOGS = "logs";
+    /** The children this supervisor runs: {@code {"children":[{"id","epoch","state"}]}}. */
+    public static final String RUNNING = "running";
   }
 }

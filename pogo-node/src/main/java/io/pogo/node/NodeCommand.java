@@ -58,6 +58,13 @@ class NodeCommand implements Callable<Integer> {
   String requestTimeout;
   @Option(names = "--token", paramLabel = "TOKEN", description = "bearer token the API requires (at least 16 characters)")
   String token;
+  @Option(names = "--weight", paramLabel = "N", description = "this node's share of children relative to others (default 1)")
+  String weight;
+  @Option(names = "--quorum", paramLabel = "majority|none|N", description = "majority of the largest cluster seen (default), "
+      + "none (availability mode: both sides of a partition keep running), or a static member count")
+  String quorum;
+  @Option(names = "--rebalance-on-join", paramLabel = "true|false", description = "move children to a node that joins when it becomes their owner (default true)")
+  String rebalanceOnJoin;
 
   NodeCommand(CliContext ctx) {
     this.ctx = ctx;
@@ -81,6 +88,9 @@ class NodeCommand implements Callable<Integer> {
     f.put("processLease", processLease);
     f.put("requestTimeout", requestTimeout);
     f.put("token", token);
+    f.put("weight", weight);
+    f.put("quorum", quorum);
+    f.put("rebalanceOnJoin", rebalanceOnJoin);
     f.values().removeIf(java.util.Objects::isNull);
     return f;
   }

@@ -56,6 +56,9 @@ public final class NodeConfigLoader {
     m.put("POGO_REQUEST_TIMEOUT", "requestTimeout");
     m.put("POGO_TOKEN", "token");
     m.put("POGO_MAX_BODY_BYTES", "maxBodyBytes");
+    m.put("POGO_WEIGHT", "weight");
+    m.put("POGO_QUORUM", "quorum");
+    m.put("POGO_REBALANCE_ON_JOIN", "rebalanceOnJoin");
     ENV_KEYS = Collections.unmodifiableMap(m);
   }
 

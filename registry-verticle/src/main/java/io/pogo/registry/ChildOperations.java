@@ -14,6 +14,7 @@ import io.pogo.core.error.ErrorCode;
 import io.pogo.core.error.PogoException;
 import io.pogo.core.json.Durations;
 import io.pogo.core.node.NodeOptions;
+import io.pogo.registry.placement.Placement;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -38,16 +39,19 @@ final class ChildOperations {
   private final RegistryStore store;
   private final NodeOptions options;
   private final LongSupplier clock;
+  private final ClusterView cluster;
 
-  ChildOperations(Vertx vertx, RegistryStore store, NodeOptions options, LongSupplier clock) {
+  ChildOperations(Vertx vertx, RegistryStore store, NodeOptions options, ClusterView cluster, LongSupplier clock) {
     this.vertx = vertx;
     this.store = store;
     this.options = options;
+    this.cluster = cluster;
     this.clock = clock;
   }
 
   Future<JsonObject> start(JsonObject body) {
     ChildSpec spec = ChildSpecValidator.parse(body);
+    requireQuorum();
     String node = placement(spec);
     JsonObject claim = new ChildRecord(spec, ChildState.STARTING, node, 1, 0, null, null, 0, null, clock.getAsLong()).toJson();
     return store.claim(spec.id(), claim).compose(existing -> {
@@ -58,12 +62,14 @@ final class ChildOperations {
       return this.<JsonObject>request(node, SupervisorOps.START, request, options.requestTimeoutMs())
           .recover(err -> {
             PogoException pe = PogoException.from(err);
-            if (pe.code() == ErrorCode.TIMEOUT) {
-              // the child may still come up; its record will say so
-              return Future.failedFuture(new PogoException(ErrorCode.TIMEOUT, "node " + node + " did not confirm the start of \""
-                  + spec.id() + "\" within " + Durations.format(options.requestTimeoutMs()) + "; look it up to see its state"));
+            if (pe.code() == ErrorCode.VALIDATION_FAILED || pe.code() == ErrorCode.MALFORMED_REQUEST) {
+              // refused by the node before anything ran: the start changes nothing
+              return store.removeIfOwner(spec.id(), node, 1).transform(ignored -> Future.failedFuture(pe));
             }
-            return store.remove(spec.id()).transform(ignored -> Future.failedFuture(pe));
+            // the child is in the table: if its node died meanwhile, a survivor adopts it
+            return Future.failedFuture(new PogoException(pe.code() == ErrorCode.TIMEOUT ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE,
+                "node " + node + " did not confirm the start of \"" + spec.id() + "\" (" + pe.getMessage() + "); the child is "
+                    + "recorded and will run where placement puts it: look it up to see its state"));
           });
     });
   }
@@ -90,8 +96,51 @@ final class ChildOperations {
 
   Future<JsonObject> restart(JsonObject body) {
     String id = id(body);
-    return existing(id).compose(record -> request(record.getString("node"), SupervisorOps.RESTART,
-        new JsonObject().put("id", id), shutdownTimeout(record) + options.requestTimeoutMs()));
+    requireQuorum();
+    return existing(id).compose(record -> {
+      if (!cluster.liveNodes().contains(record.getString("node"))) {
+        // its node is gone (a finished or failed child is not moved by failover): start it where placement says
+        ChildSpec spec = ChildSpecValidator.parse(record.getJsonObject("spec"));
+        String node = placement(spec);
+        return store.assign(id, record.getString("node"), record.getLong("epoch", 0L), node, clock.getAsLong())
+            .compose(assigned -> assigned == null
+                ? Future.failedFuture(new PogoException(ErrorCode.INVALID_STATE, "child \"" + id + "\" changed meanwhile; try again"))
+                : request(node, SupervisorOps.START, new JsonObject().put("spec", spec.toJson())
+                    .put("epoch", assigned.getLong("epoch")), options.requestTimeoutMs()));
+      }
+      return request(record.getString("node"), SupervisorOps.RESTART, new JsonObject().put("id", id),
+          shutdownTimeout(record) + options.requestTimeoutMs());
+    });
+  }
+
+  /** A supervisor checks its assignment before it starts an instance. */
+  Future<JsonObject> assignment(JsonObject body) {
+    String id = id(body);
+    return existing(id).map(r -> new JsonObject().put("id", id).put("node", r.getString("node")).put("epoch", r.getLong("epoch")));
+  }
+
+  Future<JsonObject> nodes(JsonObject body) {
+    return store.query(ChildQuery.global()).map(records -> {
+      java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+      records.forEach(r -> counts.merge(r.getString("node"), 1, Integer::sum));
+      JsonArray nodes = new JsonArray();
+      for (JsonObject n : cluster.nodes()) {
+        nodes.add(new JsonObject().put("name", n.getString("name")).put("tags", n.getJsonObject("tags"))
+            .put("roles", n.getJsonArray("roles")).put("weight", n.getValue("weight")).put("state", n.getString("state"))
+            .put("startedAt", n.getLong("startedAt")).put("children", counts.getOrDefault(n.getString("name"), 0)));
+      }
+      return new JsonObject().put("nodes", nodes).put("count", nodes.size());
+    });
+  }
+
+  Future<JsonObject> clusterInfo(JsonObject body) {
+    return Future.succeededFuture(new JsonObject()
+        .put("node", cluster.self())
+        .put("members", cluster.members())
+        .put("nodes", new JsonArray(cluster.nodes().stream().map(n -> n.getString("name")).toList()))
+        .put("quorum", new JsonObject().put("mode", NodeOptions.quorumText(options.quorum()))
+            .put("size", cluster.quorumSize()).put("largestSeen", cluster.largestSeen()).put("present", cluster.hasQuorum()))
+        .put("partitioned", !cluster.hasQuorum()));
   }
 
   Future<JsonObject> get(JsonObject body) {
@@ -125,15 +174,37 @@ final class ChildOperations {
     if (record == null || record.getString("id") == null) {
       return Future.failedFuture(PogoException.validation("record", "is required"));
     }
-    Future<Void> write = body.getBoolean("remove", false)
-        ? store.remove(record.getString("id"))
-        : store.update(record.getString("id"), record);
-    return write.map(v -> new JsonObject());
+    String id = record.getString("id");
+    Future<Boolean> write = body.getBoolean("remove", false)
+        ? store.removeIfOwner(id, record.getString("node"), record.getLong("epoch", 0L))
+        : store.update(id, record);
+    return write.compose(written -> written ? Future.succeededFuture(new JsonObject())
+        : Future.failedFuture(new PogoException(ErrorCode.FENCED, "node " + record.getString("node") + " no longer owns child \""
+            + id + "\" at epoch " + record.getLong("epoch") + ": stop that instance")));
   }
 
-  /** Where a new child runs. A single node hosts everything it is asked to start. */
+  /** Where a child runs: the placement owner among the live nodes that may host it. */
   private String placement(ChildSpec spec) {
-    return options.name();
+    String owner = Placement.owner(spec.id(), constraints(spec), cluster.candidates());
+    if (owner == null) {
+      throw new PogoException(ErrorCode.NO_ELIGIBLE_NODE, "no live node can host child \"" + spec.id() + "\""
+          + (spec.node() != null ? " (pinned to node " + spec.node() + ")" : "")
+          + (spec.selector().isEmpty() ? "" : " (selector " + spec.selector() + ")")
+          + "; live nodes: " + cluster.candidates().stream().map(c -> c.name() + c.tags()).toList());
+    }
+    return owner;
+  }
+
+  static Placement.Constraints constraints(ChildSpec spec) {
+    return new Placement.Constraints(spec.node(), spec.selector());
+  }
+
+  private void requireQuorum() {
+    if (!cluster.hasQuorum()) {
+      throw new PogoException(ErrorCode.QUORUM_LOST, "node " + cluster.self() + " sees " + cluster.members()
+          + " member(s) but needs " + cluster.quorumSize() + " for its quorum: it is on the minority side of a partition "
+          + "(or its cluster lost too many nodes); retry on a node of the majority");
+    }
   }
 
   private Future<JsonObject> existing(String id) {

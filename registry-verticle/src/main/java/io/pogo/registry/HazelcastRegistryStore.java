@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +46,14 @@ public final class HazelcastRegistryStore implements RegistryStore {
   }
 
   @Override
-  public Future<Void> update(String id, JsonObject record) {
-    return onContext(map.submitToKey(id, new Update(record.encode()))).mapEmpty();
+  public Future<Boolean> update(String id, JsonObject record) {
+    return onContext(map.submitToKey(id, new Update(record.encode(), record.getString("node"), record.getLong("epoch", 0L))));
+  }
+
+  @Override
+  public Future<JsonObject> assign(String id, String expectedNode, long expectedEpoch, String newNode, long now) {
+    return onContext(map.submitToKey(id, new Assign(expectedNode, expectedEpoch, newNode, now)))
+        .map(json -> json == null ? null : new JsonObject(json));
   }
 
   @Override
@@ -61,8 +68,24 @@ public final class HazelcastRegistryStore implements RegistryStore {
   }
 
   @Override
+  public Future<Boolean> removeIfOwner(String id, String node, long epoch) {
+    return onContext(map.submitToKey(id, new RemoveIfOwner(node, epoch)));
+  }
+
+  @Override
+  public Future<List<JsonObject>> onNodesOtherThan(Collection<String> liveNodes) {
+    Predicate<String, HazelcastJsonValue> elsewhere = liveNodes.isEmpty() ? null
+        : Predicates.not(Predicates.in("node", liveNodes.toArray(new String[0])));
+    return values(elsewhere);
+  }
+
+  @Override
   public Future<List<JsonObject>> query(ChildQuery query) {
-    Predicate<String, HazelcastJsonValue> predicate = predicate(query);
+    return values(predicate(query));
+  }
+
+  /** Values matching the predicate (all if null), ordered by id; Hazelcast queries block, so on a worker. */
+  private Future<List<JsonObject>> values(Predicate<String, HazelcastJsonValue> predicate) {
     return vertx.executeBlocking(() -> {
       List<JsonObject> out = new ArrayList<>();
       for (HazelcastJsonValue v : predicate == null ? map.values() : map.values(predicate)) {
@@ -130,21 +153,79 @@ public final class HazelcastRegistryStore implements RegistryStore {
     }
   }
 
-  /** Replaces the record only if the key still exists, so a late report cannot resurrect a removed child. */
+  /** Replaces the record only if the table still assigns the child to the writer's node and epoch. */
   static final class Update implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final String json;
+    private final String node;
+    private final long epoch;
 
-    Update(String json) {
+    Update(String json, String node, long epoch) {
       this.json = json;
+      this.node = node;
+      this.epoch = epoch;
     }
 
     @Override
     public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
-      if (entry.getValue() == null) {
+      HazelcastJsonValue current = entry.getValue();
+      if (current == null || !Records.owns(new JsonObject(current.getValue()), node, epoch)) {
         return false;
       }
       entry.setValue(new HazelcastJsonValue(json));
+      return true;
+    }
+  }
+
+  /** Compare-and-set of the owner: next epoch on the new node, if the record is still where the caller saw it. */
+  static final class Assign implements EntryProcessor<String, HazelcastJsonValue, String> {
+    private static final long serialVersionUID = 1L;
+    private final String expectedNode;
+    private final long expectedEpoch;
+    private final String newNode;
+    private final long now;
+
+    Assign(String expectedNode, long expectedEpoch, String newNode, long now) {
+      this.expectedNode = expectedNode;
+      this.expectedEpoch = expectedEpoch;
+      this.newNode = newNode;
+      this.now = now;
+    }
+
+    @Override
+    public String process(Map.Entry<String, HazelcastJsonValue> entry) {
+      HazelcastJsonValue current = entry.getValue();
+      if (current == null) {
+        return null;
+      }
+      JsonObject record = new JsonObject(current.getValue());
+      if (!Records.owns(record, expectedNode, expectedEpoch)) {
+        return null;
+      }
+      String next = Records.assigned(record, newNode, now).encode();
+      entry.setValue(new HazelcastJsonValue(next));
+      return next;
+    }
+  }
+
+  /** Removes the record if the remover still owns it. */
+  static final class RemoveIfOwner implements EntryProcessor<String, HazelcastJsonValue, Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final String node;
+    private final long epoch;
+
+    RemoveIfOwner(String node, long epoch) {
+      this.node = node;
+      this.epoch = epoch;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
+      HazelcastJsonValue current = entry.getValue();
+      if (current == null || !Records.owns(new JsonObject(current.getValue()), node, epoch)) {
+        return false;
+      }
+      entry.setValue(null);
       return true;
     }
   }

@@ -20,12 +20,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class RegistryVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RegistryVerticle.class);
+  private ClusterView cluster;
+  private Reconciler reconciler;
 
   @Override
   public Future<?> start() {
     NodeOptions options = NodeOptionsValidator.parse(config(), "node");
     RegistryStore store = createStore();
-    ChildOperations ops = new ChildOperations(vertx, store, options, System::currentTimeMillis);
+    cluster = createClusterView(options);
+    ChildOperations ops = new ChildOperations(vertx, store, options, cluster, System::currentTimeMillis);
+    reconciler = new Reconciler(vertx, store, options, cluster, System::currentTimeMillis);
     EventBusService service = new EventBusService(vertx.eventBus())
         .serve(Addresses.CHILD_START, ops::start)
         .serve(Addresses.CHILD_STOP, ops::stop)
@@ -33,9 +37,26 @@ public final class RegistryVerticle extends VerticleBase {
         .serve(Addresses.CHILD_GET, ops::get)
         .serve(Addresses.CHILD_LIST, ops::list)
         .serve(Addresses.CHILD_LOGS, ops::logs)
-        .serve(Addresses.REGISTRY_REPORT, ops::report);
+        .serve(Addresses.REGISTRY_REPORT, ops::report)
+        .serve(Addresses.REGISTRY_ASSIGNMENT, ops::assignment)
+        .serve(Addresses.NODES_LIST, ops::nodes)
+        .serve(Addresses.CLUSTER_INFO, ops::clusterInfo);
     log.debug("registry of node {} uses {}", options.name(), store.getClass().getSimpleName());
-    return service.ready();
+    return service.ready().compose(v -> cluster.start()).onSuccess(v -> reconciler.start());
+  }
+
+  @Override
+  public Future<?> stop() {
+    reconciler.stop();
+    return cluster.stop();
+  }
+
+  private ClusterView createClusterView(NodeOptions options) {
+    long now = System.currentTimeMillis();
+    if (vertx instanceof VertxInternal vi && vi.clusterManager() instanceof HazelcastClusterManager hcm) {
+      return new NodeDirectory(vertx, context, options, hcm.getHazelcastInstance(), now);
+    }
+    return new LocalClusterView(options, now);
   }
 
   private RegistryStore createStore() {

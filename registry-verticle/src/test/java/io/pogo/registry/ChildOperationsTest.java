@@ -34,7 +34,7 @@ class ChildOperationsTest {
     vertx = Vertx.vertx();
     store = new InMemoryRegistryStore();
     NodeOptions options = NodeOptions.defaults("n1");
-    ops = new ChildOperations(vertx, store, options, () -> 1_000L);
+    ops = new ChildOperations(vertx, store, options, new LocalClusterView(options, 0), () -> 1_000L);
     // a supervisor that runs what it is given, but refuses argv[0] "missing" like a node without that executable
     vertx.eventBus().<JsonObject>consumer(Addresses.supervisor("n1", "start"), msg -> {
       JsonObject spec = msg.body().getJsonObject("spec");

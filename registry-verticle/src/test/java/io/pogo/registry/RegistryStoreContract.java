@@ -27,7 +27,7 @@ abstract class RegistryStoreContract {
   }
 
   static JsonObject record(String id, String node, String state, String team) {
-    return new JsonObject().put("id", id).put("node", node).put("state", state)
+    return new JsonObject().put("id", id).put("node", node).put("epoch", 1).put("state", state)
         .put("metadata", new JsonObject().put("team", team));
   }
 
@@ -42,11 +42,44 @@ abstract class RegistryStoreContract {
   @Test
   void updateDoesNotResurrectARemovedRecord() {
     await(store().claim("b", record("b", "n1", "starting", "x")));
-    await(store().update("b", record("b", "n1", "running", "x")));
+    assertEquals(true, await(store().update("b", record("b", "n1", "running", "x"))));
     assertEquals("running", await(store().get("b")).getString("state"));
     await(store().remove("b"));
-    await(store().update("b", record("b", "n1", "stopped", "x")));
+    assertEquals(false, await(store().update("b", record("b", "n1", "stopped", "x"))));
     assertNull(await(store().get("b")));
+  }
+
+  @Test
+  void assignIsACompareAndSetThatBumpsTheEpoch() {
+    await(store().claim("m", record("m", "n1", "running", "x").put("pid", 42)));
+    JsonObject moved = await(store().assign("m", "n1", 1, "n2", 5));
+    assertEquals("n2", moved.getString("node"));
+    assertEquals(2, moved.getLong("epoch"));
+    assertEquals("starting", moved.getString("state"));
+    assertNull(moved.getValue("pid"));
+    assertNull(await(store().assign("m", "n1", 1, "n3", 6)), "a second mover with the old view loses");
+    assertEquals("n2", await(store().get("m")).getString("node"));
+    assertNull(await(store().assign("nope", "n1", 1, "n3", 6)));
+  }
+
+  @Test
+  void writesOfAFencedOwnerAreRefused() {
+    await(store().claim("f", record("f", "n1", "running", "x")));
+    await(store().assign("f", "n1", 1, "n2", 5));
+    assertEquals(false, await(store().update("f", record("f", "n1", "running", "x"))), "n1 at epoch 1 is fenced");
+    assertEquals(false, await(store().removeIfOwner("f", "n1", 1)));
+    assertEquals(true, await(store().update("f", record("f", "n2", "running", "x").put("epoch", 2))));
+    assertEquals(true, await(store().removeIfOwner("f", "n2", 2)));
+    assertNull(await(store().get("f")));
+  }
+
+  @Test
+  void recordsOfGoneNodesAreFound() {
+    await(store().claim("g1", record("g1", "alive", "running", "x")));
+    await(store().claim("g2", record("g2", "dead", "running", "x")));
+    await(store().claim("g3", record("g3", "dead", "exited", "x")));
+    assertEquals(List.of("g2", "g3"), ids(await(store().onNodesOtherThan(List.of("alive")))));
+    assertEquals(List.of("g1", "g2", "g3"), ids(await(store().onNodesOtherThan(List.of()))));
   }
 
   @Test

@@ -44,6 +44,8 @@ final class SupervisedChild {
   private Future<Void> lastReport = Future.succeededFuture();
   private Promise<ChildRecord> settled;
   private Future<ChildRecord> stopping;
+  /** Set when the registry no longer assigns this child here at this epoch: stop, and write nothing more. */
+  private boolean fenced;
 
   SupervisedChild(ChildSpec spec, long epoch, ChildHost host) {
     this.spec = spec;
@@ -53,6 +55,10 @@ final class SupervisedChild {
 
   ChildSpec spec() {
     return spec;
+  }
+
+  long epoch() {
+    return epoch;
   }
 
   ChildState state() {
@@ -92,6 +98,19 @@ final class SupervisedChild {
       return move(ChildState.STOPPED, remove);
     });
     return stopping;
+  }
+
+  /**
+   * The registry moved this child away (another node owns a later epoch) or this node lost its quorum: stop the
+   * instance now and write nothing more to the registry, whose record belongs to someone else.
+   */
+  Future<ChildRecord> fence(String why) {
+    fenced = true;
+    return stop("fenced: " + why, false);
+  }
+
+  boolean isFenced() {
+    return fenced;
   }
 
   /** A restart by hand: resets restart intensity and revives a failed or exited child. */
@@ -217,9 +236,11 @@ final class SupervisedChild {
     ChildRecord record = record();
     logTransition(from, record);
     host.published(from, record);
-    if (from != null) {
+    if (from != null && !fenced) {
       // a child's first state, starting on this node, is what the registry wrote when it assigned it here
-      lastReport = lastReport.transform(ignored -> host.report(record, remove));
+      lastReport = lastReport.transform(ignored -> fenced ? Future.succeededFuture() : host.report(record, remove));
+    } else if (fenced) {
+      lastReport = Future.succeededFuture();
     }
     Future<ChildRecord> written = lastReport.map(record);
     if (settled != null && next != ChildState.STARTING && next != ChildState.STOPPING) {

@@ -23,6 +23,7 @@ import io.pogo.supervisor.runtime.WatchdogProcessLauncher;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -57,6 +58,11 @@ public final class SupervisorVerticle extends VerticleBase {
   private long childrenStarted;
   private long childrenFailed;
   private SupervisorMetrics metrics;
+  /** When each child object was created here (System.nanoTime), so a fencing check never acts on a newer start. */
+  private final Map<SupervisedChild, Long> createdAt = new HashMap<>();
+  /** False while this node's side of the cluster lacks its quorum; read by the process lease thread. */
+  private volatile boolean quorum = true;
+  private long fenceTimer = -1;
 
   @Override
   public Future<?> start() {
@@ -67,7 +73,10 @@ public final class SupervisorVerticle extends VerticleBase {
     metrics = new SupervisorMetrics(BackendRegistries.getNow(options.metricsRegistryName()));
     return vertx.executeBlocking(() -> {
           Files.createDirectories(dataDir);
-          return (ProcessLauncher) new WatchdogProcessLauncher(dataDir.resolve("bin"), dataDir, options.processLeaseMs());
+          WatchdogProcessLauncher launcher = new WatchdogProcessLauncher(dataDir.resolve("bin"), dataDir, options.processLeaseMs());
+          // a node without its quorum stops renewing its processes' leases: they stop even if this JVM hangs
+          launcher.setLeaseValid(() -> quorum);
+          return (ProcessLauncher) launcher;
         })
         .compose(launcher -> {
           processes = launcher;
@@ -77,15 +86,94 @@ public final class SupervisorVerticle extends VerticleBase {
               .serve(Addresses.supervisor(node, SupervisorOps.STOP), this::stopChild)
               .serve(Addresses.supervisor(node, SupervisorOps.RESTART), this::restartChild)
               .serve(Addresses.supervisor(node, SupervisorOps.LOGS), this::childLogs)
+              .serve(Addresses.supervisor(node, SupervisorOps.RUNNING), b -> Future.succeededFuture(running()))
               .serve(Addresses.nodeInfo(node), b -> Future.succeededFuture(nodeInfo()))
               .serve(Addresses.NODE_INFO, b -> Future.succeededFuture(nodeInfo()));
+          Object known = vertx.sharedData().getLocalMap("pogo.node").get("quorum");
+          quorum = !(known instanceof Boolean b) || b;
+          vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_CLUSTER, msg -> onClusterEvent(msg.body()));
+          fenceTimer = vertx.setPeriodic(FENCE_CHECK_MS, id -> checkAssignments());
           return service.ready();
         })
         .mapEmpty();
   }
 
+  /** How often the supervisor compares what it runs with what the registry assigns to it. */
+  static final long FENCE_CHECK_MS = 3_000;
+
+  private void onClusterEvent(JsonObject event) {
+    if (!options.name().equals(event.getString("node"))) {
+      return;
+    }
+    if ("quorum.lost".equals(event.getString("type"))) {
+      quorum = false;
+      for (SupervisedChild child : List.copyOf(children.values())) {
+        fence(child, "node " + options.name() + " lost its quorum");
+      }
+    } else if ("quorum.regained".equals(event.getString("type"))) {
+      quorum = true; // the registry re-adopts this node's children at the next epoch
+    }
+  }
+
+  /**
+   * The level-triggered half of fencing: any local instance whose record is gone or names another node or epoch
+   * is stopped. Children created after the listing was asked for are left alone (their record may be newer).
+   */
+  private void checkAssignments() {
+    long asked = System.nanoTime();
+    JsonObject query = new JsonObject().put("scope", "local").put("node", options.name());
+    vertx.eventBus().<JsonObject>request(Addresses.CHILD_LIST, query, toRegistry())
+        .onSuccess(reply -> {
+          Map<String, Long> assigned = new HashMap<>();
+          reply.body().getJsonArray("children").forEach(o -> {
+            JsonObject r = (JsonObject) o;
+            assigned.put(r.getString("id"), r.getLong("epoch"));
+          });
+          for (SupervisedChild child : List.copyOf(children.values())) {
+            Long created = createdAt.get(child);
+            boolean older = created != null && created - asked < 0;
+            Long epoch = assigned.get(child.spec().id());
+            if (older && child.state() != ChildState.STOPPED && !child.isFenced()
+                && (epoch == null || epoch != child.epoch())) {
+              fence(child, epoch == null ? "its record is gone" : "the registry assigns epoch " + epoch + " elsewhere");
+            }
+          }
+        })
+        .onFailure(err -> log.debug("assignment check on {} skipped: {}", options.name(), err.getMessage()));
+  }
+
+  private void fence(SupervisedChild child, String why) {
+    if (child.isFenced() || child.state() == ChildState.STOPPED) {
+      return;
+    }
+    log.warn("child {} (epoch {}) fenced on {}: {}", child.spec().id(), child.epoch(), options.name(), why);
+    child.fence(why).onComplete(ar -> forget(child));
+  }
+
+  private void forget(SupervisedChild child) {
+    String id = child.spec().id();
+    if (children.get(id) == child) {
+      children.remove(id);
+      logs.remove(id);
+    }
+    createdAt.remove(child);
+  }
+
+  private JsonObject running() {
+    JsonArray list = new JsonArray();
+    for (SupervisedChild c : children.values()) {
+      if (c.state() != ChildState.STOPPED && !c.isFenced()) {
+        list.add(new JsonObject().put("id", c.spec().id()).put("epoch", c.epoch()).put("state", c.state().wire()));
+      }
+    }
+    return new JsonObject().put("children", list);
+  }
+
   @Override
   public Future<?> stop() {
+    if (fenceTimer >= 0) {
+      vertx.cancelTimer(fenceTimer);
+    }
     List<Future<ChildRecord>> stops = new ArrayList<>();
     for (SupervisedChild child : List.copyOf(children.values())) {
       stops.add(child.stop("node " + options.name() + " shut down", false));
@@ -105,34 +193,73 @@ public final class SupervisorVerticle extends VerticleBase {
   private Future<JsonObject> startChild(JsonObject body) {
     ChildSpec spec = ChildSpecValidator.parse(body.getJsonObject("spec"));
     long epoch = body.getLong("epoch", 1L);
-    if (children.containsKey(spec.id())) {
-      SupervisedChild existing = children.get(spec.id());
-      return Future.failedFuture(new PogoException(ErrorCode.ALREADY_STARTED, "child \"" + spec.id()
-          + "\" is already started on node " + options.name() + " (state " + existing.state().wire() + ")",
-          List.of(), new JsonObject().put("id", spec.id()).put("node", options.name()).put("state", existing.state().wire())));
+    if (!quorum) {
+      return Future.failedFuture(new PogoException(ErrorCode.QUORUM_LOST, "node " + options.name()
+          + " lacks its quorum and starts nothing"));
+    }
+    SupervisedChild existing = children.get(spec.id());
+    Future<?> before = Future.succeededFuture();
+    if (existing != null && existing.state() != ChildState.STOPPED && !existing.isFenced()) {
+      if (existing.epoch() == epoch) {
+        return Future.succeededFuture(existing.record().toJson()); // a retried start: same answer
+      }
+      if (existing.epoch() > epoch) {
+        return Future.failedFuture(fenced(spec.id(), epoch, "epoch " + existing.epoch() + " already runs here"));
+      }
+      before = existing.fence("epoch " + epoch + " replaces it").onComplete(ar -> forget(existing));
     }
     // node-local checks block on the file system and class loading
-    return vertx.executeBlocking(() -> {
-      if (spec.kind() == ChildKind.PROCESS) {
-        processes.check(spec);
-        return (Class<? extends Deployable>) null;
-      }
-      return verticles.check(spec);
-    }, false).compose(verticleClass -> {
-      if (children.containsKey(spec.id())) {
-        return Future.failedFuture(new PogoException(ErrorCode.ALREADY_STARTED, "child \"" + spec.id()
-            + "\" is already started on node " + options.name()));
-      }
-      ChildLog childLog = spec.kind() == ChildKind.PROCESS
-          ? new ChildLog(spec.logMaxLines(), spec.logMaxBytes(), System::currentTimeMillis) : null;
-      SupervisedChild child = new SupervisedChild(spec, epoch, new Host(verticleClass, childLog));
-      children.put(spec.id(), child);
-      if (childLog != null) {
-        logs.put(spec.id(), childLog);
-      }
-      childrenStarted++;
-      return child.start().map(ChildRecord::toJson);
-    });
+    return before.compose(v -> vertx.executeBlocking(() -> {
+          if (spec.kind() == ChildKind.PROCESS) {
+            processes.check(spec);
+            return (Class<? extends Deployable>) null;
+          }
+          return verticles.check(spec);
+        }, false))
+        .compose(verticleClass -> verifyAssignment(spec.id(), epoch).map(verticleClass))
+        .compose(verticleClass -> {
+          SupervisedChild current = children.get(spec.id());
+          if (current != null && current.state() != ChildState.STOPPED && !current.isFenced()) {
+            return current.epoch() == epoch ? Future.succeededFuture(current.record().toJson())
+                : Future.failedFuture(fenced(spec.id(), epoch, "epoch " + current.epoch() + " runs here"));
+          }
+          ChildLog childLog = spec.kind() == ChildKind.PROCESS
+              ? new ChildLog(spec.logMaxLines(), spec.logMaxBytes(), System::currentTimeMillis) : null;
+          SupervisedChild child = new SupervisedChild(spec, epoch, new Host(verticleClass, childLog));
+          children.put(spec.id(), child);
+          createdAt.put(child, System.nanoTime());
+          if (childLog != null) {
+            logs.put(spec.id(), childLog);
+          }
+          childrenStarted++;
+          return child.start().map(ChildRecord::toJson);
+        });
+  }
+
+  /** An instance starts only once the registry confirms this node owns the child at this epoch. */
+  private Future<Void> verifyAssignment(String id, long epoch) {
+    return vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_ASSIGNMENT, new JsonObject().put("id", id), toRegistry())
+        .compose(reply -> {
+          JsonObject a = reply.body();
+          if (options.name().equals(a.getString("node")) && a.getLong("epoch", 0L) == epoch) {
+            return Future.succeededFuture();
+          }
+          return Future.failedFuture(fenced(id, epoch, "the registry assigns it to " + a.getString("node") + " at epoch "
+              + a.getLong("epoch")));
+        });
+  }
+
+  /**
+   * Requests to the registry go to this node's own when it has one: a clustered request may be routed to the
+   * registry of a node that just died and is not yet noticed, and wait its whole timeout.
+   */
+  private DeliveryOptions toRegistry() {
+    return options.hasRole("registry") ? Requests.local(options.requestTimeoutMs()) : Requests.options(options.requestTimeoutMs());
+  }
+
+  private PogoException fenced(String id, long epoch, String why) {
+    return new PogoException(ErrorCode.FENCED, "node " + options.name() + " will not run child \"" + id + "\" at epoch "
+        + epoch + ": " + why);
   }
 
   private Future<JsonObject> stopChild(JsonObject body) {
@@ -142,12 +269,7 @@ public final class SupervisorVerticle extends VerticleBase {
       return Future.failedFuture(notHere(id));
     }
     return child.stop("stopped by request", true)
-        .andThen(ar -> {
-          if (children.get(id) == child) {
-            children.remove(id);
-            logs.remove(id);
-          }
-        })
+        .andThen(ar -> forget(child))
         .map(ChildRecord::toJson);
   }
 
@@ -250,7 +372,15 @@ public final class SupervisorVerticle extends VerticleBase {
     @Override
     public Future<Void> report(ChildRecord record, boolean remove) {
       JsonObject body = new JsonObject().put("record", record.toJson()).put("remove", remove);
-      return vertx.eventBus().request(Addresses.REGISTRY_REPORT, body, Requests.options(options.requestTimeoutMs()))
+      return vertx.eventBus().request(Addresses.REGISTRY_REPORT, body, toRegistry())
+          .onFailure(err -> {
+            if (PogoException.from(err).code() == ErrorCode.FENCED) {
+              SupervisedChild child = children.get(record.id());
+              if (child != null && child.epoch() == record.epoch()) {
+                context.runOnContext(v -> fence(child, "the registry refused its report: " + PogoException.from(err).getMessage()));
+              }
+            }
+          })
           .mapEmpty();
     }
   }

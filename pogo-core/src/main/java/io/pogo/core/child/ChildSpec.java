@@ -20,6 +20,8 @@ import java.util.Map;
  * @param backoffMaxMs    the cap of that delay
  * @param shutdownTimeoutMs how long a graceful stop may take before the child is killed
  * @param metadata        tags for queries ({@code tag=k=v})
+ * @param node            placement: run only on this node (null: any)
+ * @param selector        placement: run only on nodes whose tags include all of these
  * @param verticle        verticle kind: the class name
  * @param config          verticle kind: the verticle's JSON config
  * @param instances       verticle kind: how many instances to deploy
@@ -39,6 +41,8 @@ public record ChildSpec(
     long backoffMaxMs,
     long shutdownTimeoutMs,
     Map<String, String> metadata,
+    String node,
+    Map<String, String> selector,
     String verticle,
     JsonObject config,
     int instances,
@@ -88,6 +92,7 @@ public record ChildSpec(
 
   public ChildSpec {
     metadata = Map.copyOf(metadata);
+    selector = Map.copyOf(selector);
     argv = argv == null ? null : List.copyOf(argv);
     env = env == null ? null : Map.copyOf(env);
     config = config == null ? null : config.copy();
@@ -105,6 +110,12 @@ public record ChildSpec(
         .put("shutdownTimeout", Durations.format(shutdownTimeoutMs));
     if (!metadata.isEmpty()) {
       json.put("metadata", new JsonObject(Map.copyOf(metadata)));
+    }
+    if (node != null) {
+      json.put("node", node);
+    }
+    if (!selector.isEmpty()) {
+      json.put("selector", new JsonObject(Map.copyOf(selector)));
     }
     if (kind == ChildKind.VERTICLE) {
       json.put("verticle", verticle).put("config", config.copy()).put("instances", instances);

@@ -3,6 +3,7 @@ package io.pogo.core.child;
 import io.pogo.core.error.FieldError;
 import io.pogo.core.error.PogoException;
 import io.pogo.core.json.Durations;
+import io.pogo.core.node.NodeOptionsValidator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -27,7 +28,7 @@ public final class ChildSpecValidator {
       Pattern.compile("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*(\\.[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*)*");
 
   private static final Set<String> COMMON = Set.of("id", "kind", "restart", "maxRestarts", "restartWindow",
-      "backoffInitial", "backoffMax", "shutdownTimeout", "metadata");
+      "backoffInitial", "backoffMax", "shutdownTimeout", "metadata", "node", "selector");
   private static final Set<String> VERTICLE_ONLY = Set.of("verticle", "config", "instances");
   private static final Set<String> PROCESS_ONLY = Set.of("argv", "env", "cwd", "logMaxLines", "logMaxBytes");
 
@@ -94,7 +95,12 @@ public final class ChildSpecValidator {
     }
     long shutdown = duration(json, "shutdownTimeout", ChildSpec.DEFAULT_SHUTDOWN_TIMEOUT_MS, 0,
         ChildSpec.MAX_SHUTDOWN_TIMEOUT_MS, errs);
-    Map<String, String> metadata = metadata(json, errs);
+    Map<String, String> metadata = stringMap(json, "metadata", errs);
+    String pin = string(json, "node", errs, false);
+    if (pin != null && !NodeOptionsValidator.NODE_NAME.matcher(pin).matches()) {
+      errs.add("node", "\"" + abbreviate(pin) + "\" is not a valid node name");
+    }
+    Map<String, String> selector = stringMap(json, "selector", errs);
 
     String verticle = null;
     JsonObject config = null;
@@ -132,7 +138,7 @@ public final class ChildSpecValidator {
       throw errs.exception();
     }
     return new ChildSpec(id, kind, restart, maxRestarts, window, backoffInitial, backoffMax, shutdown, metadata,
-        verticle, config, instances, argv, env, cwd, logMaxLines, logMaxBytes);
+        pin, selector, verticle, config, instances, argv, env, cwd, logMaxLines, logMaxBytes);
   }
 
   private static String string(JsonObject json, String field, Errors errs, boolean required) {
@@ -185,25 +191,26 @@ public final class ChildSpecValidator {
     return ms;
   }
 
-  private static Map<String, String> metadata(JsonObject json, Errors errs) {
-    Object v = json.getValue("metadata");
+  /** metadata and selector: objects of tag name to string value. */
+  private static Map<String, String> stringMap(JsonObject json, String field, Errors errs) {
+    Object v = json.getValue(field);
     if (v == null) {
       return Map.of();
     }
     if (!(v instanceof JsonObject o)) {
-      errs.add("metadata", "must be an object of string tags");
+      errs.add(field, "must be an object of string tags");
       return Map.of();
     }
     if (o.size() > ChildSpec.MAX_METADATA) {
-      errs.add("metadata", "has " + o.size() + " tags; at most " + ChildSpec.MAX_METADATA + " are allowed");
+      errs.add(field, "has " + o.size() + " tags; at most " + ChildSpec.MAX_METADATA + " are allowed");
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : o) {
       String key = e.getKey();
       if (!TAG_KEY.matcher(key).matches()) {
-        errs.add("metadata." + abbreviate(key), "is not a valid tag name (1 to 63 of A-Z a-z 0-9 . _ / -)");
+        errs.add(field + "." + abbreviate(key), "is not a valid tag name (1 to 63 of A-Z a-z 0-9 . _ / -)");
       } else if (!(e.getValue() instanceof String s) || s.length() > ChildSpec.MAX_METADATA_VALUE) {
-        errs.add("metadata." + key, "must be a string of at most " + ChildSpec.MAX_METADATA_VALUE + " characters");
+        errs.add(field + "." + key, "must be a string of at most " + ChildSpec.MAX_METADATA_VALUE + " characters");
       } else {
         out.put(key, s);
       }

@@ -21,6 +21,8 @@ public enum ErrorCode {
   ALREADY_STARTED(4090, 409, "already started"),
   /** The child is in a state where the operation makes no sense (e.g. it is being stopped). */
   INVALID_STATE(4091, 409, "invalid state"),
+  /** A node acted on a child it no longer owns (its epoch was superseded); it must stop its instance. */
+  FENCED(4092, 409, "fenced"),
   /** The request body is larger than the server accepts. */
   PAYLOAD_TOO_LARGE(4130, 413, "payload too large"),
   /** The body's content type is not JSON. */
@@ -29,6 +31,10 @@ public enum ErrorCode {
   INTERNAL(5000, 500, "internal error"),
   /** No node serves the address (event-bus NO_HANDLERS), e.g. the owner node is gone. */
   UNAVAILABLE(5030, 503, "unavailable"),
+  /** This node is on the minority side of a partition (or below its static quorum): it runs nothing and starts nothing. */
+  QUORUM_LOST(5031, 503, "quorum lost"),
+  /** No live node satisfies the child's placement (pin, selector). */
+  NO_ELIGIBLE_NODE(5032, 503, "no eligible node"),
   /** The node that should answer did not in time (event-bus TIMEOUT). */
   TIMEOUT(5040, 504, "timeout");
 

@@ -31,11 +31,15 @@ import java.util.Set;
  * @param token             bearer token required on mutating HTTP calls (null: none)
  * @param maxBodyBytes      largest HTTP request body accepted
  * @param children          child specs started with the node (validated at load)
+ * @param weight            this node's share of children relative to the others (placement weight)
+ * @param quorum            {@link #QUORUM_MAJORITY}, {@link #QUORUM_NONE} (availability mode), or a static member count
+ * @param rebalanceOnJoin   move children to a node that joins when it becomes their placement owner
  */
 public record NodeOptions(String name, Map<String, String> tags, Set<String> roles, String httpHost, int httpPort,
                           String clusterName, String clusterHost, int clusterPort, List<String> join, String dataDir,
                           long heartbeatMs, long failureTimeoutMs, long processLeaseMs, long requestTimeoutMs,
-                          String token, int maxBodyBytes, List<JsonObject> children) {
+                          String token, int maxBodyBytes, List<JsonObject> children, double weight, int quorum,
+                          boolean rebalanceOnJoin) {
 
   public static final Set<String> ALL_ROLES = Set.of("registry", "supervisor", "scheduler", "http");
   /** Loopback: an open API is remote code execution, so nothing else without a token. */
@@ -54,6 +58,12 @@ public record NodeOptions(String name, Map<String, String> tags, Set<String> rol
   /** Event-bus requests fail after 5 s instead of Vert.x's 30 s default. */
   public static final long DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
   public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+  public static final double DEFAULT_WEIGHT = 1.0;
+  /** Quorum = a majority of the largest cluster seen: the minority side of a partition stops its children. */
+  public static final int QUORUM_MAJORITY = -1;
+  /** No quorum (availability mode, an explicit opt-in): both sides of a partition keep running. */
+  public static final int QUORUM_NONE = 0;
+  public static final int DEFAULT_QUORUM = QUORUM_MAJORITY;
 
   public NodeOptions {
     tags = Map.copyOf(tags);
@@ -67,7 +77,7 @@ public record NodeOptions(String name, Map<String, String> tags, Set<String> rol
     return new NodeOptions(name, Map.of(), ALL_ROLES, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, DEFAULT_CLUSTER_NAME,
         DEFAULT_CLUSTER_HOST, DEFAULT_CLUSTER_PORT, List.of(), DEFAULT_DATA_DIR, DEFAULT_HEARTBEAT_MS,
         DEFAULT_FAILURE_TIMEOUT_MS, DEFAULT_PROCESS_LEASE_MS, DEFAULT_REQUEST_TIMEOUT_MS, null, DEFAULT_MAX_BODY_BYTES,
-        List.of());
+        List.of(), DEFAULT_WEIGHT, DEFAULT_QUORUM, true);
   }
 
   /** The name of this node's Micrometer registry (one per node, so several nodes can share a JVM in tests). */
@@ -97,7 +107,15 @@ public record NodeOptions(String name, Map<String, String> tags, Set<String> rol
         .put("requestTimeout", Durations.format(requestTimeoutMs))
         .put("token", token)
         .put("maxBodyBytes", maxBodyBytes)
-        .put("children", new JsonArray(List.copyOf(children)));
+        .put("children", new JsonArray(List.copyOf(children)))
+        .put("weight", weight)
+        .put("quorum", quorumText(quorum))
+        .put("rebalanceOnJoin", rebalanceOnJoin);
+  }
+
+  /** The quorum setting as written in config: "majority", "none" or the static size. */
+  public static Object quorumText(int quorum) {
+    return quorum == QUORUM_MAJORITY ? "majority" : quorum == QUORUM_NONE ? "none" : (Object) quorum;
   }
 
   /** The settings minus secrets, for {@code GET /api/v1/node}. */

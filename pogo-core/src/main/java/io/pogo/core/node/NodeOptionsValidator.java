@@ -30,7 +30,7 @@ public final class NodeOptionsValidator {
   private static final Pattern TAG_KEY = Pattern.compile(ChildSpec.TAG_KEY_PATTERN);
   private static final Set<String> KEYS = Set.of("name", "tags", "roles", "httpHost", "httpPort", "clusterName",
       "clusterHost", "clusterPort", "join", "dataDir", "heartbeat", "failureTimeout", "processLease",
-      "requestTimeout", "token", "maxBodyBytes", "children");
+      "requestTimeout", "token", "maxBodyBytes", "children", "weight", "quorum", "rebalanceOnJoin");
 
   private NodeOptionsValidator() {
   }
@@ -81,6 +81,9 @@ public final class NodeOptionsValidator {
     }
     int maxBody = integer(json, "maxBodyBytes", d.maxBodyBytes(), 1024, 64 << 20, errs);
     List<JsonObject> children = children(json, errs);
+    double weight = weight(json, errs);
+    int quorum = quorum(json, errs);
+    boolean rebalanceOnJoin = bool(json, "rebalanceOnJoin", true, errs);
     if (httpHost != null && token == null && roles.contains("http") && !isLoopback(httpHost)) {
       errs.add(new FieldError("httpHost", "\"" + httpHost + "\" is not a loopback address: set a token (--token, "
           + "POGO_TOKEN or token: in the config file) before exposing the API, since it runs commands on this machine"));
@@ -89,7 +92,7 @@ public final class NodeOptionsValidator {
       throw PogoException.validation(errs);
     }
     return new NodeOptions(name, tags, roles, httpHost, httpPort, clusterName, clusterHost, clusterPort, join, dataDir,
-        heartbeat, failureTimeout, lease, requestTimeout, token, maxBody, children);
+        heartbeat, failureTimeout, lease, requestTimeout, token, maxBody, children, weight, quorum, rebalanceOnJoin);
   }
 
   /** True for 127.0.0.0/8, ::1 and "localhost"; names are resolved. */
@@ -155,6 +158,55 @@ public final class NodeOptionsValidator {
       errs.add(new FieldError(key, e.getMessage()));
       return dflt;
     }
+  }
+
+  private static double weight(JsonObject json, List<FieldError> errs) {
+    Object v = json.getValue("weight");
+    if (v == null) {
+      return NodeOptions.DEFAULT_WEIGHT;
+    }
+    try {
+      double w = v instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(v));
+      if (w > 0 && w <= 1000) {
+        return w;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    errs.add(new FieldError("weight", "must be a number above 0 and at most 1000; got \"" + v + "\""));
+    return NodeOptions.DEFAULT_WEIGHT;
+  }
+
+  private static int quorum(JsonObject json, List<FieldError> errs) {
+    Object v = json.getValue("quorum");
+    if (v == null || "majority".equals(v)) {
+      return NodeOptions.QUORUM_MAJORITY;
+    }
+    if ("none".equals(v)) {
+      return NodeOptions.QUORUM_NONE;
+    }
+    String text = String.valueOf(v);
+    if (text.matches("\\d{1,4}") && Integer.parseInt(text) >= 1) {
+      return Integer.parseInt(text);
+    }
+    errs.add(new FieldError("quorum", "must be \"majority\" (of the largest cluster seen), \"none\" (availability "
+        + "mode: both sides of a partition keep running), or a member count from 1; got \"" + v + "\""));
+    return NodeOptions.QUORUM_MAJORITY;
+  }
+
+  private static boolean bool(JsonObject json, String key, boolean dflt, List<FieldError> errs) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if ("true".equals(v) || "false".equals(v)) {
+      return Boolean.parseBoolean((String) v);
+    }
+    errs.add(new FieldError(key, "must be true or false; got \"" + v + "\""));
+    return dflt;
   }
 
   private static Map<String, String> tags(JsonObject json, List<FieldError> errs) {

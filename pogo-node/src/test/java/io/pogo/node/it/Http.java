@@ -2,7 +2,6 @@ package io.pogo.node.it;
 
 import io.vertx.core.json.JsonObject;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,7 +10,8 @@ import java.time.Duration;
 
 /** A blocking HTTP client for tests (test threads are not event loops). */
 final class Http {
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
   Http(String base) {
@@ -43,9 +43,11 @@ final class Http {
 
   private Response send(HttpRequest.Builder builder) {
     try {
-      HttpResponse<String> r = client.send(builder.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      // the request timeout covers the headers only: bound the whole exchange, body included
+      HttpResponse<String> r = client.sendAsync(builder.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString())
+          .get(60, java.util.concurrent.TimeUnit.SECONDS);
       return new Response(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
-    } catch (IOException e) {
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new AssertionError("HTTP request failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,0 +1,230 @@
+package io.pogo.registry;
+
+import io.pogo.core.Addresses;
+import io.pogo.core.Addresses.SupervisorOps;
+import io.pogo.core.Requests;
+import io.pogo.core.child.ChildQuery;
+import io.pogo.core.child.ChildSpec;
+import io.pogo.core.child.ChildSpecValidator;
+import io.pogo.core.child.ChildState;
+import io.pogo.core.error.PogoException;
+import io.pogo.core.node.NodeOptions;
+import io.pogo.registry.placement.Placement;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Keeps every live child running on a live node: level-triggered, on every change of the cluster and on a tick.
+ * Each node adopts what it should run and nothing else, so the nodes never race for the same child:
+ * <ol>
+ *   <li>children recorded on a node that is gone, in a live state (starting, running, backoff): the placement owner
+ *       among the live nodes moves it to itself (compare-and-set of node and epoch), then starts it. Children that had
+ *       finished ({@code exited}, {@code failed}) stay as they are: finished is not resurrected. A stop that was under
+ *       way on the dead node is completed by removing the record;</li>
+ *   <li>children recorded on this node in a live state that its supervisor does not run (a lost start message, this
+ *       node restarted under the same name, or its quorum came back): re-assigned to itself at the next epoch and
+ *       started.</li>
+ * </ol>
+ * The compare-and-set makes each adoption happen once; the epoch fences the instance of the node that lost it.
+ * Adoptions run a few at a time so a large failover does not flood the node.
+ */
+final class Reconciler {
+  private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+  /** The safety-net period; changes of the cluster trigger a pass at once. */
+  static final long TICK_MS = 2_000;
+  /** Adoptions in flight at once. */
+  static final int PARALLEL = 16;
+  /** A record of this node younger than this may be a start whose message is still on its way. */
+  static final long YOUNG_MS = 3_000;
+  private static final Set<String> LIVE = Set.of(ChildState.STARTING.wire(), ChildState.RUNNING.wire(), ChildState.BACKOFF.wire());
+
+  private final Vertx vertx;
+  private final RegistryStore store;
+  private final NodeOptions options;
+  private final ClusterView cluster;
+  private final LongSupplier clock;
+  private long timer = -1;
+  private boolean running;
+  private boolean again;
+  private boolean stopped;
+
+  /** A pass that could not run for an expected reason; not worth a log line. */
+  private static final class Quiet extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Quiet() {
+      super(null, null, false, false);
+    }
+  }
+
+  Reconciler(Vertx vertx, RegistryStore store, NodeOptions options, ClusterView cluster, LongSupplier clock) {
+    this.vertx = vertx;
+    this.store = store;
+    this.options = options;
+    this.cluster = cluster;
+    this.clock = clock;
+  }
+
+  void start() {
+    if (!options.hasRole("supervisor")) {
+      return; // only nodes that host children adopt them
+    }
+    cluster.onChange(this::trigger);
+    timer = vertx.setPeriodic(TICK_MS, id -> trigger());
+    trigger();
+  }
+
+  void stop() {
+    stopped = true;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  /** Runs a pass now, or right after the one under way. */
+  void trigger() {
+    if (stopped) {
+      return;
+    }
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    pass().onComplete(ar -> {
+      if (ar.failed() && !(ar.cause() instanceof Quiet)) {
+        log.warn("reconcile pass on {} failed: {}", cluster.self(), PogoException.from(ar.cause()).getMessage());
+      }
+      running = false;
+      if (again) {
+        again = false;
+        trigger();
+      }
+    });
+  }
+
+  private Future<Void> pass() {
+    if (!cluster.hasQuorum()) {
+      return Future.succeededFuture();
+    }
+    String self = cluster.self();
+    return store.onNodesOtherThan(cluster.liveNodes())
+        .compose(orphans -> {
+          Deque<Supplier<Future<Void>>> work = new ArrayDeque<>();
+          for (JsonObject r : orphans) {
+            String state = r.getString("state");
+            if (ChildState.STOPPING.wire().equals(state) || ChildState.STOPPED.wire().equals(state)) {
+              work.add(() -> finishStop(r));
+            } else if (LIVE.contains(state) && self.equals(owner(r))) {
+              work.add(() -> adopt(r, "its node " + r.getString("node") + " is gone"));
+            }
+          }
+          return drain(work);
+        })
+        .compose(v -> ownUnrun());
+  }
+
+  /** Records of this node in a live state that its supervisor does not run. */
+  private Future<Void> ownUnrun() {
+    String self = cluster.self();
+    Future<List<JsonObject>> mine = store.query(ChildQuery.local().onNode(self));
+    Future<Message<JsonObject>> running = vertx.eventBus().request(Addresses.supervisor(self, SupervisorOps.RUNNING),
+        new JsonObject(), Requests.local(options.requestTimeoutMs()));
+    return Future.all(mine, running).recover(err -> {
+      if (PogoException.from(err).code() == io.pogo.core.error.ErrorCode.UNAVAILABLE) {
+        return Future.failedFuture(new Quiet()); // the supervisor is not deployed yet (start-up) or any more
+      }
+      return Future.failedFuture(err);
+    }).compose(all -> {
+      Set<String> runs = new HashSet<>();
+      running.result().body().getJsonArray("children").forEach(o -> {
+        JsonObject c = (JsonObject) o;
+        runs.add(c.getString("id") + "@" + c.getLong("epoch"));
+      });
+      long now = clock.getAsLong();
+      Deque<Supplier<Future<Void>>> work = new ArrayDeque<>();
+      for (JsonObject r : mine.result()) {
+        boolean young = now - r.getLong("updatedAt", 0L) < YOUNG_MS;
+        if (LIVE.contains(r.getString("state")) && !young && !runs.contains(r.getString("id") + "@" + r.getLong("epoch"))) {
+          work.add(() -> adopt(r, "node " + self + " does not run it"));
+        }
+      }
+      return drain(work);
+    });
+  }
+
+  private String owner(JsonObject record) {
+    ChildSpec spec = ChildSpecValidator.parse(record.getJsonObject("spec"));
+    return Placement.owner(spec.id(), ChildOperations.constraints(spec), cluster.candidates());
+  }
+
+  /** Takes the child at the next epoch (compare-and-set), then starts it here. */
+  private Future<Void> adopt(JsonObject record, String why) {
+    String id = record.getString("id");
+    String from = record.getString("node");
+    long epoch = record.getLong("epoch", 0L);
+    String self = cluster.self();
+    return store.assign(id, from, epoch, self, clock.getAsLong()).compose(assigned -> {
+      if (assigned == null) {
+        return Future.succeededFuture(); // someone else changed it first: the next pass sees the new state
+      }
+      log.info("child {} moves from {} to {} at epoch {}: {}", id, from, self, assigned.getLong("epoch"), why);
+      vertx.eventBus().publish(Addresses.EVENTS_CHILD, new JsonObject().put("type", "child.moved").put("id", id)
+          .put("node", self).put("from", from).put("epoch", assigned.getLong("epoch")).put("reason", why)
+          .put("at", clock.getAsLong()));
+      JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"));
+      return vertx.eventBus().<JsonObject>request(Addresses.supervisor(self, SupervisorOps.START), start,
+              Requests.local(options.requestTimeoutMs()))
+          .onFailure(err -> log.warn("child {} adopted by {} did not start: {}", id, self, PogoException.from(err).getMessage()))
+          .mapEmpty();
+    });
+  }
+
+  /** A stop was under way on a node that died: the stop is done. */
+  private Future<Void> finishStop(JsonObject record) {
+    return store.removeIfOwner(record.getString("id"), record.getString("node"), record.getLong("epoch", 0L)).mapEmpty();
+  }
+
+  /** Runs the work a few at a time; each item logs its own failure, which does not stop the others. */
+  private Future<Void> drain(Deque<Supplier<Future<Void>>> work) {
+    Promise<Void> done = Promise.promise();
+    int[] inFlight = {0};
+    Runnable[] pump = new Runnable[1];
+    pump[0] = () -> {
+      while (inFlight[0] < PARALLEL && !work.isEmpty()) {
+        inFlight[0]++;
+        Future<Void> f;
+        try {
+          f = work.poll().get();
+        } catch (RuntimeException e) {
+          f = Future.failedFuture(e);
+        }
+        f.onComplete(ar -> {
+          if (ar.failed()) {
+            log.warn("reconcile step on {} failed: {}", cluster.self(), PogoException.from(ar.cause()).getMessage());
+          }
+          inFlight[0]--;
+          pump[0].run();
+        });
+      }
+      if (inFlight[0] == 0 && work.isEmpty()) {
+        done.tryComplete();
+      }
+    };
+    pump[0].run();
+    return done.future();
+  }
+}
