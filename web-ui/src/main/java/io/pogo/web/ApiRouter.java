@@ -42,6 +42,8 @@ final class ApiRouter {
     router.get("/health").handler(node::live);
     router.get("/health/ready").handler(node::ready);
     router.get(API + "/node").handler(node::info);
+    router.get(API + "/nodes").handler(node::nodes);
+    router.get(API + "/cluster").handler(node::cluster);
 
     router.post(ChildHandlers.BASE).handler(body).handler(json).handler(children::create);
     router.get(ChildHandlers.BASE).handler(children::list);

@@ -26,6 +26,20 @@ final class NodeHandlers {
         .onFailure(ctx::fail);
   }
 
+  /** {@code GET /api/v1/nodes}: every live node with its tags, state and number of children. */
+  void nodes(RoutingContext ctx) {
+    bus.request(Addresses.NODES_LIST, new JsonObject(), settings.requestTimeoutMs())
+        .onSuccess(nodes -> Responses.ok(ctx, nodes))
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code GET /api/v1/cluster}: members, quorum and whether this side is partitioned, as this node sees them. */
+  void cluster(RoutingContext ctx) {
+    bus.request(Addresses.CLUSTER_INFO, new JsonObject(), settings.requestTimeoutMs())
+        .onSuccess(info -> Responses.ok(ctx, info))
+        .onFailure(ctx::fail);
+  }
+
   /** {@code GET /health}: 200 {@code {"status":"UP","node"}} without touching the event bus. */
   void live(RoutingContext ctx) {
     Responses.ok(ctx, status("UP"));

@@ -75,7 +75,7 @@ class NodeAndHealthTest {
     assertTrue(doc.getString("openapi").startsWith("3.1"));
     JsonObject paths = doc.getJsonObject("paths");
     for (String path : List.of("/api/v1/children", "/api/v1/children/{id}", "/api/v1/children/{id}/restart",
-        "/api/v1/children/{id}/logs", "/api/v1/node", "/api/v1/events", "/api/v1/openapi.json", "/health",
+        "/api/v1/children/{id}/logs", "/api/v1/node", "/api/v1/nodes", "/api/v1/cluster", "/api/v1/events", "/api/v1/openapi.json", "/health",
         "/health/ready")) {
       assertNotNull(paths.getJsonObject(path), path);
     }

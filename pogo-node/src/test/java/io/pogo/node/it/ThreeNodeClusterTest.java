@@ -156,6 +156,28 @@ class ThreeNodeClusterTest {
 
   @Test
   @Order(3)
+  void everyNodeShowsTheSameNodesAndCluster() {
+    for (PogoNode n : nodes) {
+      Http http = new Http(n.apiUrl());
+      JsonObject listing = http.get("/nodes").json();
+      assertEquals(List.of("a", "b", "c"), listing.getJsonArray("nodes").stream()
+          .map(o -> ((JsonObject) o).getString("name")).toList());
+      int children = listing.getJsonArray("nodes").stream().mapToInt(o -> ((JsonObject) o).getInteger("children")).sum();
+      assertEquals(1_000, children, "every child is counted on its node");
+      listing.getJsonArray("nodes").forEach(o -> assertEquals("up", ((JsonObject) o).getString("state")));
+      JsonObject cluster = http.get("/cluster").json();
+      assertEquals(3, cluster.getInteger("members"));
+      assertEquals(false, cluster.getBoolean("partitioned"));
+      assertEquals(2, cluster.getJsonObject("quorum").getInteger("size"), "majority of 3");
+      assertEquals(true, cluster.getJsonObject("quorum").getBoolean("present"));
+      JsonObject one = http.get("/children/many-7").json();
+      assertEquals(Placement.owner("many-7", Placement.Constraints.NONE, candidates(nodes)), one.getString("node"));
+      assertEquals(1, one.getLong("epoch"));
+    }
+  }
+
+  @Test
+  @Order(4)
   void childrenOfACrashedNodeRunOnTheSurvivorsOnceWithinTheBound() {
     PogoNode victim = nodes.get(2);
     List<PogoNode> survivors = List.copyOf(nodes.subList(0, 2));
