@@ -40,6 +40,8 @@ public final class Main implements Callable<Integer> {
     child.addSubcommand("restart", new ChildCommands.Restart(ctx));
     child.addSubcommand("logs", new ChildCommands.Logs(ctx));
     root.addSubcommand("child", child);
+    root.addSubcommand("nodes", new ClusterCommands.Nodes(ctx));
+    root.addSubcommand("cluster", new ClusterCommands.Cluster(ctx));
     root.addSubcommand("help", new CommandLine.HelpCommand());
     root.setExecutionExceptionHandler(Main::onException);
     root.setParameterExceptionHandler(new UsageErrors());

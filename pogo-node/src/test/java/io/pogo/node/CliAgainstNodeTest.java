@@ -88,6 +88,20 @@ class CliAgainstNodeTest {
   }
 
   @Test
+  void nodesAndClusterDescribeTheCluster() {
+    assertEquals(0, pogo("nodes"), err);
+    String[] lines = out.split("\n");
+    assertTrue(lines[0].startsWith("NAME"), out);
+    assertTrue(lines[1].matches("cli-node\\s+up\\s+\\d+\\s+1\\.0\\s+.*"), out);
+    assertEquals(0, pogo("cluster"), err);
+    assertTrue(out.contains("members      1 [cli-node]"), out);
+    assertTrue(out.contains("quorum       majority: needs 1, largest seen 1, present"), out);
+    assertTrue(out.contains("partitioned  false"), out);
+    assertEquals(0, pogo("cluster", "--json"), err);
+    assertEquals(false, new JsonObject(out).getBoolean("partitioned"));
+  }
+
+  @Test
   void badSpecsAreRefusedWithTheirFields() {
     assertEquals(1, pogo("child", "start", "--id", "nothing-to-run", "--kind", "process"));
     assertTrue(err.contains("argv"), err);
