@@ -29,6 +29,8 @@ public final class Addresses {
   public static final String NODES_LIST = "pogo.nodes.list";
   /** The cluster as the serving node sees it. Reply: {@code {"members","quorum","partitioned",...}}. */
   public static final String CLUSTER_INFO = "pogo.cluster.info";
+  /** Ask every node to move its children to their placement owners now. Published; body {@code {}}. */
+  public static final String CLUSTER_REBALANCE = "pogo.cluster.rebalance";
   /** Look up a child's assignment (node, epoch) for a supervisor about to start it. Body: {@code {"id"}}. */
   public static final String REGISTRY_ASSIGNMENT = "pogo.registry.assignment";
 
@@ -62,6 +64,11 @@ public final class Addresses {
     public static final String STOP = "stop";
     public static final String RESTART = "restart";
     public static final String LOGS = "logs";
+    /**
+     * Stop the local instance of a child that is about to move, without writing to the registry (the mover
+     * reassigns it next). Body: {@code {"id","epoch"}}. Reply: {@code {}} once the instance is gone.
+     */
+    public static final String RELEASE = "release";
     /** The children this supervisor runs: {@code {"children":[{"id","epoch","state"}]}}. */
     public static final String RUNNING = "running";
   }

@@ -220,7 +220,7 @@ final class ChildOperations {
     return s;
   }
 
-  private static long shutdownTimeout(JsonObject record) {
+  static long shutdownTimeout(JsonObject record) {
     JsonObject spec = record.getJsonObject("spec", new JsonObject());
     Object t = spec.getValue("shutdownTimeout");
     return t == null ? ChildSpec.DEFAULT_SHUTDOWN_TIMEOUT_MS : Durations.parseMillis(t);

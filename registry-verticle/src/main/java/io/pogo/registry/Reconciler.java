@@ -36,7 +36,13 @@ import java.util.function.Supplier;
  *       way on the dead node is completed by removing the record;</li>
  *   <li>children recorded on this node in a live state that its supervisor does not run (a lost start message, this
  *       node restarted under the same name, or its quorum came back): re-assigned to itself at the next epoch and
- *       started.</li>
+ *       started;</li>
+ *   <li>children recorded on this node whose placement owner is now another live node (a node joined, or this node
+ *       is leaving): moved there, break-before-make: the local instance stops first (its record is left as it is, so
+ *       a crash in between is a plain failover), then the compare-and-set gives it to the owner at the next epoch
+ *       and the owner starts it. At most {@link #MOVES} at a time per node. On a join this happens only with
+ *       {@code rebalanceOnJoin}; a manual rebalance ({@code pogo.cluster.rebalance}) runs it once; a leaving node
+ *       always moves its children away.</li>
  * </ol>
  * The compare-and-set makes each adoption happen once; the epoch fences the instance of the node that lost it.
  * Adoptions run a few at a time so a large failover does not flood the node.
@@ -47,6 +53,8 @@ final class Reconciler {
   static final long TICK_MS = 2_000;
   /** Adoptions in flight at once. */
   static final int PARALLEL = 16;
+  /** Moves in flight at once per node: a join moves about 1/N of the children, a few at a time. */
+  static final int MOVES = 4;
   /** A record of this node younger than this may be a start whose message is still on its way. */
   static final long YOUNG_MS = 3_000;
   private static final Set<String> LIVE = Set.of(ChildState.STARTING.wire(), ChildState.RUNNING.wire(), ChildState.BACKOFF.wire());
@@ -60,6 +68,10 @@ final class Reconciler {
   private boolean running;
   private boolean again;
   private boolean stopped;
+  /** A manual rebalance was asked for: the next pass moves misplaced children even without rebalanceOnJoin. */
+  private boolean rebalanceAsked;
+  /** This node is leaving: every child it holds moves away. */
+  private boolean leaving;
 
   /** A pass that could not run for an expected reason; not worth a log line. */
   private static final class Quiet extends RuntimeException {
@@ -92,6 +104,18 @@ final class Reconciler {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
+  }
+
+  /** Moves misplaced children at the next pass, whatever {@code rebalanceOnJoin} says. */
+  void rebalance() {
+    rebalanceAsked = true;
+    trigger();
+  }
+
+  /** From now on this node's children move to other nodes. */
+  void leave() {
+    leaving = true;
+    trigger();
   }
 
   /** Runs a pass now, or right after the one under way. */
@@ -134,7 +158,61 @@ final class Reconciler {
           }
           return drain(work);
         })
-        .compose(v -> ownUnrun());
+        .compose(v -> ownUnrun())
+        .compose(v -> {
+          boolean move = leaving || options.rebalanceOnJoin() || rebalanceAsked;
+          rebalanceAsked = false;
+          return move ? moveMisplaced() : Future.succeededFuture();
+        });
+  }
+
+  /** This node's children whose placement owner is another live node go there, a few at a time. */
+  private Future<Void> moveMisplaced() {
+    String self = cluster.self();
+    return store.query(ChildQuery.local().onNode(self)).compose(mine -> {
+      Deque<Supplier<Future<Void>>> work = new ArrayDeque<>();
+      for (JsonObject r : mine) {
+        if (!LIVE.contains(r.getString("state"))) {
+          continue;
+        }
+        String owner = owner(r);
+        if (owner != null && !owner.equals(self)) {
+          work.add(() -> move(r, owner));
+        }
+      }
+      return drain(work, MOVES);
+    });
+  }
+
+  /** Break-before-make: stop here, then compare-and-set to the owner, then start there. */
+  private Future<Void> move(JsonObject record, String to) {
+    String id = record.getString("id");
+    String self = cluster.self();
+    long epoch = record.getLong("epoch", 0L);
+    String why = leaving ? "node " + self + " is leaving" : "its placement owner is now " + to;
+    JsonObject release = new JsonObject().put("id", id).put("epoch", epoch).put("reason", "moving to " + to + ": " + why);
+    long timeout = ChildOperations.shutdownTimeout(record) + options.requestTimeoutMs();
+    return vertx.eventBus().request(Addresses.supervisor(self, SupervisorOps.RELEASE), release, Requests.local(timeout))
+        .compose(released -> store.assign(id, self, epoch, to, clock.getAsLong()))
+        .compose(assigned -> {
+          if (assigned == null) {
+            return Future.succeededFuture(); // changed meanwhile; the next pass sees it
+          }
+          log.info("child {} moves from {} to {} at epoch {}: {}", id, self, to, assigned.getLong("epoch"), why);
+          publishMoved(id, self, to, assigned.getLong("epoch"), why);
+          JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"));
+          return vertx.eventBus().<JsonObject>request(Addresses.supervisor(to, SupervisorOps.START), start,
+                  Requests.options(options.requestTimeoutMs()))
+              .onFailure(err -> log.warn("child {} moved to {} did not confirm its start: {}; {}'s reconciler takes it over",
+                  id, to, PogoException.from(err).getMessage(), to))
+              .<Void>mapEmpty()
+              .recover(err -> Future.succeededFuture());
+        });
+  }
+
+  private void publishMoved(String id, String from, String to, long epoch, String why) {
+    vertx.eventBus().publish(Addresses.EVENTS_CHILD, new JsonObject().put("type", "child.moved").put("id", id)
+        .put("node", to).put("from", from).put("epoch", epoch).put("reason", why).put("at", clock.getAsLong()));
   }
 
   /** Records of this node in a live state that its supervisor does not run. */
@@ -182,9 +260,7 @@ final class Reconciler {
         return Future.succeededFuture(); // someone else changed it first: the next pass sees the new state
       }
       log.info("child {} moves from {} to {} at epoch {}: {}", id, from, self, assigned.getLong("epoch"), why);
-      vertx.eventBus().publish(Addresses.EVENTS_CHILD, new JsonObject().put("type", "child.moved").put("id", id)
-          .put("node", self).put("from", from).put("epoch", assigned.getLong("epoch")).put("reason", why)
-          .put("at", clock.getAsLong()));
+      publishMoved(id, from, self, assigned.getLong("epoch"), why);
       JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"));
       return vertx.eventBus().<JsonObject>request(Addresses.supervisor(self, SupervisorOps.START), start,
               Requests.local(options.requestTimeoutMs()))
@@ -200,11 +276,15 @@ final class Reconciler {
 
   /** Runs the work a few at a time; each item logs its own failure, which does not stop the others. */
   private Future<Void> drain(Deque<Supplier<Future<Void>>> work) {
+    return drain(work, PARALLEL);
+  }
+
+  private Future<Void> drain(Deque<Supplier<Future<Void>>> work, int parallel) {
     Promise<Void> done = Promise.promise();
     int[] inFlight = {0};
     Runnable[] pump = new Runnable[1];
     pump[0] = () -> {
-      while (inFlight[0] < PARALLEL && !work.isEmpty()) {
+      while (inFlight[0] < parallel && !work.isEmpty()) {
         inFlight[0]++;
         Future<Void> f;
         try {

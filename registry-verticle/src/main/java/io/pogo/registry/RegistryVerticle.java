@@ -42,6 +42,7 @@ public final class RegistryVerticle extends VerticleBase {
         .serve(Addresses.NODES_LIST, ops::nodes)
         .serve(Addresses.CLUSTER_INFO, ops::clusterInfo);
     log.debug("registry of node {} uses {}", options.name(), store.getClass().getSimpleName());
+    vertx.eventBus().consumer(Addresses.CLUSTER_REBALANCE, msg -> reconciler.rebalance());
     return service.ready().compose(v -> cluster.start()).onSuccess(v -> reconciler.start());
   }
 

@@ -87,6 +87,7 @@ public final class SupervisorVerticle extends VerticleBase {
               .serve(Addresses.supervisor(node, SupervisorOps.RESTART), this::restartChild)
               .serve(Addresses.supervisor(node, SupervisorOps.LOGS), this::childLogs)
               .serve(Addresses.supervisor(node, SupervisorOps.RUNNING), b -> Future.succeededFuture(running()))
+              .serve(Addresses.supervisor(node, SupervisorOps.RELEASE), this::release)
               .serve(Addresses.nodeInfo(node), b -> Future.succeededFuture(nodeInfo()))
               .serve(Addresses.NODE_INFO, b -> Future.succeededFuture(nodeInfo()));
           Object known = vertx.sharedData().getLocalMap("pogo.node").get("quorum");
@@ -159,6 +160,20 @@ public final class SupervisorVerticle extends VerticleBase {
     createdAt.remove(child);
   }
 
+  /** Stops the local instance of a child that moves away; the registry is written by the mover, not here. */
+  private Future<JsonObject> release(JsonObject body) {
+    String id = body.getString("id");
+    long epoch = body.getLong("epoch", -1L);
+    SupervisedChild child = children.get(id);
+    if (child == null || child.epoch() != epoch || child.isFenced() || child.state() == ChildState.STOPPED) {
+      return Future.succeededFuture(new JsonObject()); // nothing of that epoch runs here
+    }
+    log.info("child {} (epoch {}) released on {} to move", id, epoch, options.name());
+    return child.fence(body.getString("reason", "moving to another node"))
+        .andThen(ar -> forget(child))
+        .map(r -> new JsonObject());
+  }
+
   private JsonObject running() {
     JsonArray list = new JsonArray();
     for (SupervisedChild c : children.values()) {
@@ -174,9 +189,11 @@ public final class SupervisorVerticle extends VerticleBase {
     if (fenceTimer >= 0) {
       vertx.cancelTimer(fenceTimer);
     }
+    // The records stay as they are: once this member has left, the survivors adopt these children (stopped here
+    // first, then started there). Writing "stopped" would make them look finished and keep them down.
     List<Future<ChildRecord>> stops = new ArrayList<>();
     for (SupervisedChild child : List.copyOf(children.values())) {
-      stops.add(child.stop("node " + options.name() + " shut down", false));
+      stops.add(child.fence("node " + options.name() + " is shutting down; its children move to other nodes"));
     }
     return Future.join(stops)
         .transform(ar -> {

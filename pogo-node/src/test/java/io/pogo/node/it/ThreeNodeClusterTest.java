@@ -45,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ThreeNodeClusterTest {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ThreeNodeClusterTest.class);
   private static final String ECHO = "io.pogo.supervisor.examples.EchoVerticle";
 
   @TempDir
@@ -204,8 +205,51 @@ class ThreeNodeClusterTest {
     }
     assertEquals(1_000, running.keySet().stream().filter(id -> id.startsWith("many-")).count(), "none lost, none doubled");
     ChildRecord moved = client(survivors.get(0)).get(victims.get(0)).blockingGet();
+    log.info("failover of {} children after a crash took {} ms", victims.size(), tookMs);
     assertEquals(2, moved.epoch(), "an adoption bumps the epoch");
     // the failure-detection bound: 5 s failure timeout (a crash is seen in about a second) plus a second
     assertTrue(tookMs < 6_000, "failover took " + tookMs + " ms");
+  }
+
+  @Test
+  @Order(5)
+  void aJoiningNodeTakesOnlyTheChildrenItNowOwnsAndGivesThemBackWhenItLeaves() throws Exception {
+    List<PogoNode> before = List.copyOf(nodes);
+    Map<String, List<String>> was = running(before);
+    JsonObject config = new JsonObject().put("name", "d").put("clusterName", cluster).put("clusterPort", NodeProcess.freePort())
+        .put("join", new JsonArray().add("127.0.0.1:" + before.get(0).options().clusterPort())).put("httpPort", 0)
+        .put("dataDir", dir.resolve("d").toString()).put("failureTimeout", "5s");
+    PogoNode d = Await.result(PogoNode.start(NodeOptionsValidator.parse(config, "d")));
+    nodes.add(d);
+    List<PogoNode> after = List.copyOf(nodes);
+    List<Candidate> withD = candidates(after);
+    List<String> toD = was.keySet().stream().filter(id -> id.startsWith("many-"))
+        .filter(id -> "d".equals(Placement.owner(id, Placement.Constraints.NONE, withD))).toList();
+    Await.until("the children d now owns to run there", Duration.ofSeconds(30), () -> {
+      Map<String, List<String>> r = running(after);
+      return toD.stream().allMatch(id -> List.of("d").equals(r.get(id)));
+    });
+    Map<String, List<String>> now = running(after);
+    for (String id : was.keySet()) {
+      if (id.startsWith("many-")) {
+        assertEquals(List.of(Placement.owner(id, Placement.Constraints.NONE, withD)), now.get(id), id + " runs once, on its owner");
+        if (!toD.contains(id)) {
+          assertEquals(was.get(id), now.get(id), id + " did not move: its owner did not change");
+        }
+      }
+    }
+    double share = toD.size() / 1_000.0;
+    assertTrue(share > 0.25 && share < 0.42, "a join moves about 1/N (N=3): moved " + share);
+    log.info("a join moved {} of 1000 children (ideal 1/3)", toD.size());
+
+    Await.result(d.stop());
+    nodes.remove(d);
+    Await.until("d's children to come back", Duration.ofSeconds(30), () -> {
+      Map<String, List<String>> r = running(before);
+      return toD.stream().allMatch(r::containsKey);
+    });
+    Map<String, List<String>> back = running(before);
+    assertEquals(1_000, back.keySet().stream().filter(id -> id.startsWith("many-")).count());
+    back.forEach((id, where) -> assertEquals(1, where.size(), id + " runs once"));
   }
 }
