@@ -44,6 +44,7 @@ final class ApiRouter {
     router.get(API + "/node").handler(node::info);
     router.get(API + "/nodes").handler(node::nodes);
     router.get(API + "/cluster").handler(node::cluster);
+    router.post(API + "/cluster/rebalance").handler(node::rebalance);
 
     router.post(ChildHandlers.BASE).handler(body).handler(json).handler(children::create);
     router.get(ChildHandlers.BASE).handler(children::list);

@@ -21,6 +21,11 @@ final class EventBusGateway {
   }
 
   /** Sends {@code body} to {@code address} on this node and expects a JSON object back. */
+  /** Publishes to every node (fire and forget). */
+  void publish(String address, JsonObject body) {
+    vertx.eventBus().publish(address, body);
+  }
+
   Future<JsonObject> request(String address, JsonObject body, long timeoutMs) {
     return vertx.eventBus().<Object>request(address, body, Requests.local(timeoutMs))
         .transform(ar -> ar.succeeded()

@@ -40,6 +40,15 @@ final class NodeHandlers {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * {@code POST /api/v1/cluster/rebalance}: every node moves the children whose placement owner is another node now,
+   * a few at a time (also when {@code rebalanceOnJoin} is off). 202: the moves happen in the background.
+   */
+  void rebalance(RoutingContext ctx) {
+    bus.publish(Addresses.CLUSTER_REBALANCE, new JsonObject().put("by", settings.nodeName()));
+    Responses.json(ctx, 202, new JsonObject().put("requested", true).put("by", settings.nodeName()));
+  }
+
   /** {@code GET /health}: 200 {@code {"status":"UP","node"}} without touching the event bus. */
   void live(RoutingContext ctx) {
     Responses.ok(ctx, status("UP"));

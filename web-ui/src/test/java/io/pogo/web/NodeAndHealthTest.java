@@ -49,6 +49,21 @@ class NodeAndHealthTest {
   }
 
   @Test
+  void rebalanceIsPublishedToEveryNode() {
+    java.util.concurrent.CopyOnWriteArrayList<io.vertx.core.json.JsonObject> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(io.pogo.core.Addresses.CLUSTER_REBALANCE, m -> asked.add(m.body()));
+    int port = TestNode.deploy(vertx, TestNode.options());
+    HttpResponse<Buffer> resp = send(client.post(port, "127.0.0.1", "/api/v1/cluster/rebalance"));
+    assertEquals(202, resp.statusCode());
+    assertEquals(true, resp.bodyAsJsonObject().getBoolean("requested"));
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (asked.isEmpty() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    assertEquals(1, asked.size(), "every registry is asked once");
+  }
+
+  @Test
   void livenessNeedsNoEventBusAndReadinessDoes() {
     int port = TestNode.deploy(vertx, TestNode.options());
     HttpResponse<Buffer> live = get(port, "/health");
