@@ -55,8 +55,8 @@ final class Reconciler {
   static final int PARALLEL = 16;
   /** Moves in flight at once per node: a join moves about 1/N of the children, a few at a time. */
   static final int MOVES = 4;
-  /** A record of this node younger than this may be a start whose message is still on its way. */
-  static final long YOUNG_MS = 3_000;
+  /** Ids (with epoch) seen unrun by the previous pass: a record is re-adopted only when two passes agree. */
+  private Set<String> unrunBefore = Set.of();
   private static final Set<String> LIVE = Set.of(ChildState.STARTING.wire(), ChildState.RUNNING.wire(), ChildState.BACKOFF.wire());
 
   private final Vertx vertx;
@@ -233,13 +233,20 @@ final class Reconciler {
         runs.add(c.getString("id") + "@" + c.getLong("epoch"));
       });
       long now = clock.getAsLong();
+      // a start may wait in a queue up to the request timeout: younger records may be on their way to the supervisor
+      long young = 2 * options.requestTimeoutMs();
+      Set<String> unrun = new HashSet<>();
       Deque<Supplier<Future<Void>>> work = new ArrayDeque<>();
       for (JsonObject r : mine.result()) {
-        boolean young = now - r.getLong("updatedAt", 0L) < YOUNG_MS;
-        if (LIVE.contains(r.getString("state")) && !young && !runs.contains(r.getString("id") + "@" + r.getLong("epoch"))) {
-          work.add(() -> adopt(r, "node " + self + " does not run it"));
+        String key = r.getString("id") + "@" + r.getLong("epoch");
+        if (LIVE.contains(r.getString("state")) && now - r.getLong("updatedAt", 0L) >= young && !runs.contains(key)) {
+          unrun.add(key);
+          if (unrunBefore.contains(key)) {
+            work.add(() -> adopt(r, "node " + self + " does not run it"));
+          }
         }
       }
+      unrunBefore = unrun;
       return drain(work);
     });
   }

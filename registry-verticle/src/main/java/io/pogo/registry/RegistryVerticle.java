@@ -43,11 +43,18 @@ public final class RegistryVerticle extends VerticleBase {
         .serve(Addresses.CLUSTER_INFO, ops::clusterInfo);
     log.debug("registry of node {} uses {}", options.name(), store.getClass().getSimpleName());
     vertx.eventBus().consumer(Addresses.CLUSTER_REBALANCE, msg -> reconciler.rebalance());
+    // lets the typed client of this Vert.x ask this node's registry, never a dead node's that is not yet noticed
+    vertx.sharedData().getLocalMap(LOCAL_MAP).put(LOCAL_REGISTRY, true);
     return service.ready().compose(v -> cluster.start()).onSuccess(v -> reconciler.start());
   }
 
+  /** The node's local map, and the key under which the registry says it runs in this Vert.x. */
+  public static final String LOCAL_MAP = "pogo.node";
+  public static final String LOCAL_REGISTRY = "registry";
+
   @Override
   public Future<?> stop() {
+    vertx.sharedData().getLocalMap(LOCAL_MAP).remove(LOCAL_REGISTRY);
     reconciler.stop();
     return cluster.stop();
   }

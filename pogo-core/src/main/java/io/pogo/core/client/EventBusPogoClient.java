@@ -82,7 +82,10 @@ final class EventBusPogoClient implements PogoClient {
   }
 
   private Single<JsonObject> request(String address, JsonObject body, DeliveryOptions opts) {
-    return Single.<JsonObject>create(emitter -> vertx.eventBus().<JsonObject>request(address, body, opts)
+    // inside a node, ask its own registry: a clustered request may go to a node that died and is not yet noticed
+    boolean local = Boolean.TRUE.equals(vertx.sharedData().getLocalMap("pogo.node").get("registry"));
+    DeliveryOptions delivery = new DeliveryOptions(opts).setLocalOnly(local);
+    return Single.<JsonObject>create(emitter -> vertx.eventBus().<JsonObject>request(address, body, delivery)
             .onSuccess(msg -> emitter.onSuccess(msg.body()))
             .onFailure(err -> emitter.onError(PogoException.from(err))));
   }
