@@ -133,6 +133,16 @@ public final class HazelcastRegistryStore implements RegistryStore {
     return array.length == 1 ? array[0] : Predicates.and(array);
   }
 
+  /** The entry's record if it still assigns the child to {@code node} at {@code epoch}, else null: the fence of every write. */
+  static JsonObject owned(Map.Entry<String, HazelcastJsonValue> entry, String node, long epoch) {
+    HazelcastJsonValue current = entry.getValue();
+    if (current == null) {
+      return null;
+    }
+    JsonObject record = new JsonObject(current.getValue());
+    return Records.owns(record, node, epoch) ? record : null;
+  }
+
   /** Inserts the record if the key is free; returns the existing record's JSON otherwise. */
   static final class Claim implements EntryProcessor<String, HazelcastJsonValue, String> {
     private static final long serialVersionUID = 1L;
@@ -168,8 +178,7 @@ public final class HazelcastRegistryStore implements RegistryStore {
 
     @Override
     public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
-      HazelcastJsonValue current = entry.getValue();
-      if (current == null || !Records.owns(new JsonObject(current.getValue()), node, epoch)) {
+      if (owned(entry, node, epoch) == null) {
         return false;
       }
       entry.setValue(new HazelcastJsonValue(json));
@@ -194,12 +203,8 @@ public final class HazelcastRegistryStore implements RegistryStore {
 
     @Override
     public String process(Map.Entry<String, HazelcastJsonValue> entry) {
-      HazelcastJsonValue current = entry.getValue();
-      if (current == null) {
-        return null;
-      }
-      JsonObject record = new JsonObject(current.getValue());
-      if (!Records.owns(record, expectedNode, expectedEpoch)) {
+      JsonObject record = owned(entry, expectedNode, expectedEpoch);
+      if (record == null) {
         return null;
       }
       String next = Records.assigned(record, newNode, now).encode();
@@ -221,8 +226,7 @@ public final class HazelcastRegistryStore implements RegistryStore {
 
     @Override
     public Boolean process(Map.Entry<String, HazelcastJsonValue> entry) {
-      HazelcastJsonValue current = entry.getValue();
-      if (current == null || !Records.owns(new JsonObject(current.getValue()), node, epoch)) {
+      if (owned(entry, node, epoch) == null) {
         return false;
       }
       entry.setValue(null);

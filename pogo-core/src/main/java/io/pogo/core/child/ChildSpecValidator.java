@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -300,10 +299,5 @@ public final class ChildSpecValidator {
     PogoException exception() {
       return PogoException.validation(list);
     }
-  }
-
-  /** Lower-cases for messages; kept here so wording stays in one place. */
-  static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }
