@@ -242,7 +242,7 @@ public final class SupervisorVerticle extends VerticleBase {
           }
           ChildLog childLog = spec.kind() == ChildKind.PROCESS
               ? new ChildLog(spec.logMaxLines(), spec.logMaxBytes(), System::currentTimeMillis) : null;
-          SupervisedChild child = new SupervisedChild(spec, epoch, new Host(verticleClass, childLog));
+          SupervisedChild child = new SupervisedChild(spec, epoch, new Host(verticleClass, childLog, epoch));
           children.put(spec.id(), child);
           createdAt.put(child, System.nanoTime());
           if (childLog != null) {
@@ -343,10 +343,12 @@ public final class SupervisorVerticle extends VerticleBase {
   private final class Host implements ChildHost {
     private final Class<? extends Deployable> verticleClass;
     private final ChildLog childLog;
+    private final long epoch;
 
-    Host(Class<? extends Deployable> verticleClass, ChildLog childLog) {
+    Host(Class<? extends Deployable> verticleClass, ChildLog childLog, long epoch) {
       this.verticleClass = verticleClass;
       this.childLog = childLog;
+      this.epoch = epoch;
     }
 
     @Override
@@ -364,7 +366,10 @@ public final class SupervisorVerticle extends VerticleBase {
       if (spec.kind() == ChildKind.VERTICLE) {
         return verticles.start(spec, verticleClass, context);
       }
-      return vertx.executeBlocking(() -> processes.start(spec, childLog, context), false);
+      // a process learns who it is: its id, its ownership epoch and its node (for its own logs and fencing)
+      ChildSpec told = spec.withEnv(Map.of("POGO_CHILD_ID", spec.id(), "POGO_EPOCH", Long.toString(epoch),
+          "POGO_NODE", options.name()));
+      return vertx.executeBlocking(() -> processes.start(told, childLog, context), false);
     }
 
     @Override

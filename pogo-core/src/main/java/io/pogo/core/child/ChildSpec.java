@@ -98,6 +98,14 @@ public record ChildSpec(
     config = config == null ? null : config.copy();
   }
 
+  /** The same spec with variables added to a process child's environment (what the node tells the child about itself). */
+  public ChildSpec withEnv(Map<String, String> extra) {
+    Map<String, String> merged = new java.util.HashMap<>(env == null ? Map.of() : env);
+    merged.putAll(extra);
+    return new ChildSpec(id, kind, restart, maxRestarts, restartWindowMs, backoffInitialMs, backoffMaxMs, shutdownTimeoutMs,
+        metadata, node, selector, verticle, config, instances, argv, merged, cwd, logMaxLines, logMaxBytes);
+  }
+
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
         .put("id", id)
