@@ -12,6 +12,23 @@ public final class Addresses {
 
   /** Start a child from a spec. Body: the spec. Reply: the child record. Served by every registry verticle. */
   public static final String CHILD_START = "pogo.child.start";
+  /**
+   * Start a child without waiting for it to run. Body: the spec. Reply: the record as claimed (state {@code starting})
+   * once it is in the table; then {@link #CHILD_AWAIT} waits for the state wanted.
+   */
+  public static final String CHILD_START_ASYNC = "pogo.child.start.async";
+  /**
+   * Start several children. Body: {@code {"children":[spec...],"onError":"rollback|continue"}}. With {@code rollback}
+   * (the default) all start or none stays; with {@code continue} each stands alone. Reply:
+   * {@code {"results":[{"id","ok","record"|"error"}],"started","failed"}}.
+   */
+  public static final String CHILD_START_BATCH = "pogo.child.start.batch";
+  /**
+   * Wait until a child is in one of some states. Body: {@code {"id","states":["running"],"timeout":"30s"}}. Reply: the
+   * record; fails with TIMEOUT, CHILD_NOT_FOUND (gone, or its start was refused) or INVALID_STATE (it ended in a
+   * state not waited for).
+   */
+  public static final String CHILD_AWAIT = "pogo.child.await";
   /** Stop a child and remove it from the table. Body: {@code {"id"}}. Reply: the final record (state {@code stopped}). */
   public static final String CHILD_STOP = "pogo.child.stop";
   /** Restart a child by hand (also revives {@code failed} and {@code exited} children). Body: {@code {"id"}}. Reply: the record. */
@@ -55,6 +72,16 @@ public final class Addresses {
     return "pogo.node." + node + ".info";
   }
 
+  /**
+   * Drain one node: its children move to other nodes (break-before-make, or start-then-stop for children that ask for
+   * it), then, unless {@code exit} is false, the node leaves the cluster and its process exits. A drained node that
+   * stays up hosts nothing new until it restarts. Body: {@code {"exit":true,"timeout":"5m"}}. Reply at once:
+   * {@code {"node","state":"draining","children"}}; progress shows in {@code pogo.nodes.list} and in events.
+   */
+  public static String nodeDrain(String node) {
+    return "pogo.node." + node + ".drain";
+  }
+
   /** Operations of a node's supervisor (the second half of {@link #supervisor(String, String)}). */
   public static final class SupervisorOps {
     private SupervisorOps() {
@@ -69,7 +96,12 @@ public final class Addresses {
      * reassigns it next). Body: {@code {"id","epoch"}}. Reply: {@code {}} once the instance is gone.
      */
     public static final String RELEASE = "release";
-    /** The children this supervisor runs: {@code {"children":[{"id","epoch","state"}]}}. */
+    /**
+     * Ask the local instance of a child that moves start-then-stop for its state (see {@code Handover}); it keeps
+     * running until released. Body: {@code {"id","replica","epoch"}}. Reply: {@code {"state": {...}|null}}.
+     */
+    public static final String HANDOVER = "handover";
+    /** The children this supervisor runs: {@code {"children":[{"id","replica","epoch","state"}]}}. */
     public static final String RUNNING = "running";
   }
 }

@@ -84,14 +84,14 @@ public final class HazelcastRegistryStore implements RegistryStore {
     return values(predicate(query));
   }
 
-  /** Values matching the predicate (all if null), ordered by id; Hazelcast queries block, so on a worker. */
+  /** Values matching the predicate (all if null), ordered by id and replica; Hazelcast queries block, so on a worker. */
   private Future<List<JsonObject>> values(Predicate<String, HazelcastJsonValue> predicate) {
     return vertx.executeBlocking(() -> {
       List<JsonObject> out = new ArrayList<>();
       for (HazelcastJsonValue v : predicate == null ? map.values() : map.values(predicate)) {
         out.add(new JsonObject(v.getValue()));
       }
-      out.sort(Comparator.comparing(r -> r.getString("id")));
+      out.sort(Comparator.<JsonObject, String>comparing(r -> r.getString("id")).thenComparing(r -> r.getInteger("replica", 0)));
       return out;
     }, false);
   }

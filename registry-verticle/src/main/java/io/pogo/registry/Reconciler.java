@@ -4,6 +4,7 @@ import io.pogo.core.Addresses;
 import io.pogo.core.Addresses.SupervisorOps;
 import io.pogo.core.Requests;
 import io.pogo.core.child.ChildQuery;
+import io.pogo.core.child.ChildRecord;
 import io.pogo.core.child.ChildSpec;
 import io.pogo.core.child.ChildSpecValidator;
 import io.pogo.core.child.ChildState;
@@ -152,8 +153,9 @@ final class Reconciler {
             String state = r.getString("state");
             if (ChildState.STOPPING.wire().equals(state) || ChildState.STOPPED.wire().equals(state)) {
               work.add(() -> finishStop(r));
-            } else if (LIVE.contains(state) && self.equals(owner(r))) {
-              work.add(() -> adopt(r, "its node " + r.getString("node") + " is gone"));
+            } else if (LIVE.contains(state)) {
+              work.add(() -> owner(r).compose(owner -> self.equals(owner)
+                  ? adopt(r, "its node " + r.getString("node") + " is gone") : Future.succeededFuture()));
             }
           }
           return drain(work);
@@ -175,10 +177,7 @@ final class Reconciler {
         if (!LIVE.contains(r.getString("state"))) {
           continue;
         }
-        String owner = owner(r);
-        if (owner != null && !owner.equals(self)) {
-          work.add(() -> move(r, owner));
-        }
+        work.add(() -> owner(r).compose(owner -> owner != null && !owner.equals(self) ? move(r, owner) : Future.succeededFuture()));
       }
       return drain(work, MOVES);
     });
@@ -186,11 +185,13 @@ final class Reconciler {
 
   /** Break-before-make: stop here, then compare-and-set to the owner, then start there. */
   private Future<Void> move(JsonObject record, String to) {
-    String id = record.getString("id");
+    String id = ChildRecord.key(record);
+    int replica = record.getInteger("replica", 0);
     String self = cluster.self();
     long epoch = record.getLong("epoch", 0L);
     String why = leaving ? "node " + self + " is leaving" : "its placement owner is now " + to;
-    JsonObject release = new JsonObject().put("id", id).put("epoch", epoch).put("reason", "moving to " + to + ": " + why);
+    JsonObject release = new JsonObject().put("id", record.getString("id")).put("replica", replica).put("epoch", epoch)
+        .put("reason", "moving to " + to + ": " + why);
     long timeout = ChildOperations.shutdownTimeout(record) + options.requestTimeoutMs();
     return vertx.eventBus().request(Addresses.supervisor(self, SupervisorOps.RELEASE), release, Requests.local(timeout))
         .compose(released -> store.assign(id, self, epoch, to, clock.getAsLong()))
@@ -199,8 +200,9 @@ final class Reconciler {
             return Future.succeededFuture(); // changed meanwhile; the next pass sees it
           }
           log.info("child {} moves from {} to {} at epoch {}: {}", id, self, to, assigned.getLong("epoch"), why);
-          publishMoved(id, self, to, assigned.getLong("epoch"), why);
-          JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"));
+          publishMoved(record, self, to, assigned.getLong("epoch"), why);
+          JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"))
+              .put("replica", replica);
           return vertx.eventBus().<JsonObject>request(Addresses.supervisor(to, SupervisorOps.START), start,
                   Requests.options(options.requestTimeoutMs()))
               .onFailure(err -> log.warn("child {} moved to {} did not confirm its start: {}; {}'s reconciler takes it over",
@@ -210,9 +212,10 @@ final class Reconciler {
         });
   }
 
-  private void publishMoved(String id, String from, String to, long epoch, String why) {
-    vertx.eventBus().publish(Addresses.EVENTS_CHILD, new JsonObject().put("type", "child.moved").put("id", id)
-        .put("node", to).put("from", from).put("epoch", epoch).put("reason", why).put("at", clock.getAsLong()));
+  private void publishMoved(JsonObject record, String from, String to, long epoch, String why) {
+    vertx.eventBus().publish(Addresses.EVENTS_CHILD, new JsonObject().put("type", "child.moved").put("id", record.getString("id"))
+        .put("replica", record.getInteger("replica", 0)).put("node", to).put("from", from).put("epoch", epoch)
+        .put("reason", why).put("at", clock.getAsLong()));
   }
 
   /** Records of this node in a live state that its supervisor does not run. */
@@ -230,7 +233,7 @@ final class Reconciler {
       Set<String> runs = new HashSet<>();
       running.result().body().getJsonArray("children").forEach(o -> {
         JsonObject c = (JsonObject) o;
-        runs.add(c.getString("id") + "@" + c.getLong("epoch"));
+        runs.add(ChildRecord.key(c) + "@" + c.getLong("epoch"));
       });
       long now = clock.getAsLong();
       // a start may wait in a queue up to the request timeout: younger records may be on their way to the supervisor
@@ -238,7 +241,7 @@ final class Reconciler {
       Set<String> unrun = new HashSet<>();
       Deque<Supplier<Future<Void>>> work = new ArrayDeque<>();
       for (JsonObject r : mine.result()) {
-        String key = r.getString("id") + "@" + r.getLong("epoch");
+        String key = ChildRecord.key(r) + "@" + r.getLong("epoch");
         if (LIVE.contains(r.getString("state")) && now - r.getLong("updatedAt", 0L) >= young && !runs.contains(key)) {
           unrun.add(key);
           if (unrunBefore.contains(key)) {
@@ -251,14 +254,24 @@ final class Reconciler {
     });
   }
 
-  private String owner(JsonObject record) {
+  /** The node a record's replica belongs on now; for a replicated child this depends on where its siblings are. */
+  private Future<String> owner(JsonObject record) {
     ChildSpec spec = ChildSpecValidator.parse(record.getJsonObject("spec"));
-    return Placement.owner(spec.id(), ChildOperations.constraints(spec), cluster.candidates());
+    if (spec.replicas() <= 1) {
+      return Future.succeededFuture(Placement.owner(spec.id(), ChildOperations.constraints(spec), cluster.candidates()));
+    }
+    int replica = record.getInteger("replica", 0);
+    List<Future<JsonObject>> siblings = new java.util.ArrayList<>();
+    for (int r = 0; r < spec.replicas(); r++) {
+      siblings.add(r == replica ? Future.succeededFuture(record) : store.get(ChildRecord.key(spec.id(), r)));
+    }
+    return Future.all(siblings).map(all -> ChildOperations.replicaOwner(spec, replica,
+        siblings.stream().map(Future::result).filter(java.util.Objects::nonNull).toList(), cluster));
   }
 
   /** Takes the child at the next epoch (compare-and-set), then starts it here. */
   private Future<Void> adopt(JsonObject record, String why) {
-    String id = record.getString("id");
+    String id = ChildRecord.key(record);
     String from = record.getString("node");
     long epoch = record.getLong("epoch", 0L);
     String self = cluster.self();
@@ -267,8 +280,9 @@ final class Reconciler {
         return Future.succeededFuture(); // someone else changed it first: the next pass sees the new state
       }
       log.info("child {} moves from {} to {} at epoch {}: {}", id, from, self, assigned.getLong("epoch"), why);
-      publishMoved(id, from, self, assigned.getLong("epoch"), why);
-      JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"));
+      publishMoved(record, from, self, assigned.getLong("epoch"), why);
+      JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"))
+          .put("replica", record.getInteger("replica", 0));
       return vertx.eventBus().<JsonObject>request(Addresses.supervisor(self, SupervisorOps.START), start,
               Requests.local(options.requestTimeoutMs()))
           .onFailure(err -> log.warn("child {} adopted by {} did not start: {}", id, self, PogoException.from(err).getMessage()))
@@ -278,7 +292,7 @@ final class Reconciler {
 
   /** A stop was under way on a node that died: the stop is done. */
   private Future<Void> finishStop(JsonObject record) {
-    return store.removeIfOwner(record.getString("id"), record.getString("node"), record.getLong("epoch", 0L)).mapEmpty();
+    return store.removeIfOwner(ChildRecord.key(record), record.getString("node"), record.getLong("epoch", 0L)).mapEmpty();
   }
 
   /** Runs the work a few at a time; each item logs its own failure, which does not stop the others. */

@@ -30,8 +30,13 @@ public final class RegistryVerticle extends VerticleBase {
     cluster = createClusterView(options);
     ChildOperations ops = new ChildOperations(vertx, store, options, cluster, System::currentTimeMillis);
     reconciler = new Reconciler(vertx, store, options, cluster, System::currentTimeMillis);
+    ChildAwaiter awaiter = new ChildAwaiter(vertx, id -> ops.get(new io.vertx.core.json.JsonObject().put("id", id)));
+    BatchStart batch = new BatchStart(ops::start, ops::stop);
     EventBusService service = new EventBusService(vertx.eventBus())
         .serve(Addresses.CHILD_START, ops::start)
+        .serve(Addresses.CHILD_START_ASYNC, ops::startAsync)
+        .serve(Addresses.CHILD_START_BATCH, batch::start)
+        .serve(Addresses.CHILD_AWAIT, awaiter::await)
         .serve(Addresses.CHILD_STOP, ops::stop)
         .serve(Addresses.CHILD_RESTART, ops::restart)
         .serve(Addresses.CHILD_GET, ops::get)

@@ -42,7 +42,7 @@ class ChildOperationsTest {
         PogoException.validation("argv[0]", "executable \"missing\" not found on PATH").failMessage(msg);
         return;
       }
-      ChildRecord running = new ChildRecord(ChildSpecValidator.parse(spec), ChildState.RUNNING, "n1", 1, 0, 99L, null,
+      ChildRecord running = new ChildRecord(ChildSpecValidator.parse(spec), 0, ChildState.RUNNING, "n1", 1, 0, 99L, null,
           1_000, null, 1_000);
       store.update(spec.getString("id"), running.toJson()).onComplete(ar -> msg.reply(running.toJson()));
     });
@@ -101,7 +101,7 @@ class ChildOperationsTest {
 
   @Test
   void stopOfAStaleRecordRemovesIt() throws Exception {
-    await(store.claim("ghost", new ChildRecord(ChildSpecValidator.parse(spec("ghost", "sleep")), ChildState.RUNNING, "n1",
+    await(store.claim("ghost", new ChildRecord(ChildSpecValidator.parse(spec("ghost", "sleep")), 0, ChildState.RUNNING, "n1",
         1, 0, 5L, null, 1, null, 1).toJson()));
     JsonObject stopped = await(ops.stop(new JsonObject().put("id", "ghost")));
     assertEquals("stopped", stopped.getString("state"));

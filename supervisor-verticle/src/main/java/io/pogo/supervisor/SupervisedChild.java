@@ -28,6 +28,7 @@ final class SupervisedChild {
   private static final Logger log = LoggerFactory.getLogger(SupervisedChild.class);
 
   private final ChildSpec spec;
+  private final int replica;
   private final long epoch;
   private final ChildHost host;
 
@@ -48,13 +49,27 @@ final class SupervisedChild {
   private boolean fenced;
 
   SupervisedChild(ChildSpec spec, long epoch, ChildHost host) {
+    this(spec, 0, epoch, host);
+  }
+
+  SupervisedChild(ChildSpec spec, int replica, long epoch, ChildHost host) {
     this.spec = spec;
+    this.replica = replica;
     this.epoch = epoch;
     this.host = host;
   }
 
   ChildSpec spec() {
     return spec;
+  }
+
+  int replica() {
+    return replica;
+  }
+
+  /** The registry key of this replica. */
+  String key() {
+    return ChildRecord.key(spec.id(), replica);
   }
 
   long epoch() {
@@ -67,7 +82,7 @@ final class SupervisedChild {
 
   ChildRecord record() {
     ChildInstance i = instance;
-    return new ChildRecord(spec, state, host.nodeName(), epoch, restarts, i == null ? null : i.pid(),
+    return new ChildRecord(spec, replica, state, host.nodeName(), epoch, restarts, i == null ? null : i.pid(),
         i == null ? null : i.deploymentId(), startedAt, lastExit, updatedAt);
   }
 

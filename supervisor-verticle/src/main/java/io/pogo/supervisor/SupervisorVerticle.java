@@ -49,6 +49,7 @@ import java.util.Map;
 public final class SupervisorVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(SupervisorVerticle.class);
 
+  /** By registry key: the child id for replica 0, {@code id~r} for replica r. */
   private final Map<String, SupervisedChild> children = new LinkedHashMap<>();
   private final Map<String, ChildLog> logs = new HashMap<>();
   private NodeOptions options;
@@ -128,12 +129,12 @@ public final class SupervisorVerticle extends VerticleBase {
           Map<String, Long> assigned = new HashMap<>();
           reply.body().getJsonArray("children").forEach(o -> {
             JsonObject r = (JsonObject) o;
-            assigned.put(r.getString("id"), r.getLong("epoch"));
+            assigned.put(ChildRecord.key(r), r.getLong("epoch"));
           });
           for (SupervisedChild child : List.copyOf(children.values())) {
             Long created = createdAt.get(child);
             boolean older = created != null && created - asked < 0;
-            Long epoch = assigned.get(child.spec().id());
+            Long epoch = assigned.get(child.key());
             if (older && child.state() != ChildState.STOPPED && !child.isFenced()
                 && (epoch == null || epoch != child.epoch())) {
               fence(child, epoch == null ? "its record is gone" : "the registry assigns epoch " + epoch + " elsewhere");
@@ -152,10 +153,10 @@ public final class SupervisorVerticle extends VerticleBase {
   }
 
   private void forget(SupervisedChild child) {
-    String id = child.spec().id();
-    if (children.get(id) == child) {
-      children.remove(id);
-      logs.remove(id);
+    String key = child.key();
+    if (children.get(key) == child) {
+      children.remove(key);
+      logs.remove(key);
     }
     createdAt.remove(child);
   }
@@ -164,7 +165,7 @@ public final class SupervisorVerticle extends VerticleBase {
   private Future<JsonObject> release(JsonObject body) {
     String id = body.getString("id");
     long epoch = body.getLong("epoch", -1L);
-    SupervisedChild child = children.get(id);
+    SupervisedChild child = children.get(key(body));
     if (child == null || child.epoch() != epoch || child.isFenced() || child.state() == ChildState.STOPPED) {
       return Future.succeededFuture(new JsonObject()); // nothing of that epoch runs here
     }
@@ -178,7 +179,8 @@ public final class SupervisorVerticle extends VerticleBase {
     JsonArray list = new JsonArray();
     for (SupervisedChild c : children.values()) {
       if (c.state() != ChildState.STOPPED && !c.isFenced()) {
-        list.add(new JsonObject().put("id", c.spec().id()).put("epoch", c.epoch()).put("state", c.state().wire()));
+        list.add(new JsonObject().put("id", c.spec().id()).put("replica", c.replica()).put("epoch", c.epoch())
+            .put("state", c.state().wire()));
       }
     }
     return new JsonObject().put("children", list);
@@ -210,18 +212,20 @@ public final class SupervisorVerticle extends VerticleBase {
   private Future<JsonObject> startChild(JsonObject body) {
     ChildSpec spec = ChildSpecValidator.parse(body.getJsonObject("spec"));
     long epoch = body.getLong("epoch", 1L);
+    int replica = body.getInteger("replica", 0);
+    String key = ChildRecord.key(spec.id(), replica);
     if (!quorum) {
       return Future.failedFuture(new PogoException(ErrorCode.QUORUM_LOST, "node " + options.name()
           + " lacks its quorum and starts nothing"));
     }
-    SupervisedChild existing = children.get(spec.id());
+    SupervisedChild existing = children.get(key);
     Future<?> before = Future.succeededFuture();
     if (existing != null && existing.state() != ChildState.STOPPED && !existing.isFenced()) {
       if (existing.epoch() == epoch) {
         return Future.succeededFuture(existing.record().toJson()); // a retried start: same answer
       }
       if (existing.epoch() > epoch) {
-        return Future.failedFuture(fenced(spec.id(), epoch, "epoch " + existing.epoch() + " already runs here"));
+        return Future.failedFuture(fenced(key, epoch, "epoch " + existing.epoch() + " already runs here"));
       }
       before = existing.fence("epoch " + epoch + " replaces it").onComplete(ar -> forget(existing));
     }
@@ -233,20 +237,20 @@ public final class SupervisorVerticle extends VerticleBase {
           }
           return verticles.check(spec);
         }, false))
-        .compose(verticleClass -> verifyAssignment(spec.id(), epoch).map(verticleClass))
+        .compose(verticleClass -> verifyAssignment(spec.id(), replica, epoch).map(verticleClass))
         .compose(verticleClass -> {
-          SupervisedChild current = children.get(spec.id());
+          SupervisedChild current = children.get(key);
           if (current != null && current.state() != ChildState.STOPPED && !current.isFenced()) {
             return current.epoch() == epoch ? Future.succeededFuture(current.record().toJson())
-                : Future.failedFuture(fenced(spec.id(), epoch, "epoch " + current.epoch() + " runs here"));
+                : Future.failedFuture(fenced(key, epoch, "epoch " + current.epoch() + " runs here"));
           }
           ChildLog childLog = spec.kind() == ChildKind.PROCESS
               ? new ChildLog(spec.logMaxLines(), spec.logMaxBytes(), System::currentTimeMillis) : null;
-          SupervisedChild child = new SupervisedChild(spec, epoch, new Host(verticleClass, childLog, epoch));
-          children.put(spec.id(), child);
+          SupervisedChild child = new SupervisedChild(spec, replica, epoch, new Host(verticleClass, childLog, replica, epoch));
+          children.put(key, child);
           createdAt.put(child, System.nanoTime());
           if (childLog != null) {
-            logs.put(spec.id(), childLog);
+            logs.put(key, childLog);
           }
           childrenStarted++;
           return child.start().map(ChildRecord::toJson);
@@ -254,14 +258,15 @@ public final class SupervisorVerticle extends VerticleBase {
   }
 
   /** An instance starts only once the registry confirms this node owns the child at this epoch. */
-  private Future<Void> verifyAssignment(String id, long epoch) {
-    return vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_ASSIGNMENT, new JsonObject().put("id", id), toRegistry())
+  private Future<Void> verifyAssignment(String id, int replica, long epoch) {
+    JsonObject ask = new JsonObject().put("id", id).put("replica", replica);
+    return vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_ASSIGNMENT, ask, toRegistry())
         .compose(reply -> {
           JsonObject a = reply.body();
           if (options.name().equals(a.getString("node")) && a.getLong("epoch", 0L) == epoch) {
             return Future.succeededFuture();
           }
-          return Future.failedFuture(fenced(id, epoch, "the registry assigns it to " + a.getString("node") + " at epoch "
+          return Future.failedFuture(fenced(ChildRecord.key(id, replica), epoch, "the registry assigns it to " + a.getString("node") + " at epoch "
               + a.getLong("epoch")));
         });
   }
@@ -279,8 +284,13 @@ public final class SupervisorVerticle extends VerticleBase {
         + epoch + ": " + why);
   }
 
+  /** The registry key a request names: {@code id} and {@code replica} (0 when absent). */
+  private static String key(JsonObject body) {
+    return ChildRecord.key(body.getString("id"), body.getInteger("replica", 0));
+  }
+
   private Future<JsonObject> stopChild(JsonObject body) {
-    String id = body.getString("id");
+    String id = key(body);
     SupervisedChild child = children.get(id);
     if (child == null) {
       return Future.failedFuture(notHere(id));
@@ -291,7 +301,7 @@ public final class SupervisorVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> restartChild(JsonObject body) {
-    String id = body.getString("id");
+    String id = key(body);
     SupervisedChild child = children.get(id);
     if (child == null) {
       return Future.failedFuture(notHere(id));
@@ -300,7 +310,7 @@ public final class SupervisorVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> childLogs(JsonObject body) {
-    String id = body.getString("id");
+    String id = key(body);
     if (!children.containsKey(id)) {
       return Future.failedFuture(notHere(id));
     }
@@ -314,7 +324,8 @@ public final class SupervisorVerticle extends VerticleBase {
     for (LogLine l : childLog.tail(tail)) {
       lines.add(l.toJson());
     }
-    return Future.succeededFuture(new JsonObject().put("id", id).put("node", options.name()).put("lines", lines)
+    return Future.succeededFuture(new JsonObject().put("id", body.getString("id")).put("replica", body.getInteger("replica", 0))
+        .put("node", options.name()).put("lines", lines)
         .put("dropped", childLog.dropped()).put("total", childLog.total()));
   }
 
@@ -343,11 +354,13 @@ public final class SupervisorVerticle extends VerticleBase {
   private final class Host implements ChildHost {
     private final Class<? extends Deployable> verticleClass;
     private final ChildLog childLog;
+    private final int replica;
     private final long epoch;
 
-    Host(Class<? extends Deployable> verticleClass, ChildLog childLog, long epoch) {
+    Host(Class<? extends Deployable> verticleClass, ChildLog childLog, int replica, long epoch) {
       this.verticleClass = verticleClass;
       this.childLog = childLog;
+      this.replica = replica;
       this.epoch = epoch;
     }
 
@@ -367,8 +380,8 @@ public final class SupervisorVerticle extends VerticleBase {
         return verticles.start(spec, verticleClass, context);
       }
       // a process learns who it is: its id, its ownership epoch and its node (for its own logs and fencing)
-      ChildSpec told = spec.withEnv(Map.of("POGO_CHILD_ID", spec.id(), "POGO_EPOCH", Long.toString(epoch),
-          "POGO_NODE", options.name()));
+      ChildSpec told = spec.withEnv(Map.of("POGO_CHILD_ID", spec.id(), "POGO_REPLICA", Integer.toString(replica),
+          "POGO_EPOCH", Long.toString(epoch), "POGO_NODE", options.name()));
       return vertx.executeBlocking(() -> processes.start(told, childLog, context), false);
     }
 
@@ -397,7 +410,7 @@ public final class SupervisorVerticle extends VerticleBase {
       return vertx.eventBus().request(Addresses.REGISTRY_REPORT, body, toRegistry())
           .onFailure(err -> {
             if (PogoException.from(err).code() == ErrorCode.FENCED) {
-              SupervisedChild child = children.get(record.id());
+              SupervisedChild child = children.get(record.key());
               if (child != null && child.epoch() == record.epoch()) {
                 context.runOnContext(v -> fence(child, "the registry refused its report: " + PogoException.from(err).getMessage()));
               }

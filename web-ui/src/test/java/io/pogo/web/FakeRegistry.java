@@ -51,7 +51,7 @@ final class FakeRegistry {
     });
     on(Addresses.CHILD_RESTART, m -> {
       ChildRecord r = find(m);
-      ChildRecord restarted = new ChildRecord(r.spec(), ChildState.RUNNING, r.node(), r.epoch(), r.restarts() + 1,
+      ChildRecord restarted = new ChildRecord(r.spec(), r.replica(), ChildState.RUNNING, r.node(), r.epoch(), r.restarts() + 1,
           r.pid(), r.deploymentId(), System.currentTimeMillis(), r.lastExit(), System.currentTimeMillis());
       records.put(r.id(), restarted);
       m.reply(restarted.toJson());
@@ -96,7 +96,7 @@ final class FakeRegistry {
           List.of(), new JsonObject().put("id", spec.id()).put("node", NODE).put("state", existing.state().wire()));
     }
     long now = System.currentTimeMillis();
-    ChildRecord r = new ChildRecord(spec, ChildState.RUNNING, NODE, 1, 0, null, null, now, null, now);
+    ChildRecord r = new ChildRecord(spec, 0, ChildState.RUNNING, NODE, 1, 0, null, null, now, null, now);
     records.put(spec.id(), r);
     m.reply(r.toJson());
   }

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
  * public contract ({@code GET /api/v1/children/{id}}).
  *
  * @param spec         the spec it was started from
+ * @param replica      which of the spec's {@code replicas} this record is, from 0
  * @param state        its lifecycle state
  * @param node         the node that hosts it
  * @param epoch        the ownership epoch (bumped at each assignment; see DESIGN.md)
@@ -17,21 +18,40 @@ import io.vertx.core.json.JsonObject;
  * @param lastExit     how the last instance ended, or null
  * @param updatedAt    epoch ms of the last change
  */
-public record ChildRecord(ChildSpec spec, ChildState state, String node, long epoch, int restarts, Long pid,
+public record ChildRecord(ChildSpec spec, int replica, ChildState state, String node, long epoch, int restarts, Long pid,
                           String deploymentId, long startedAt, ExitInfo lastExit, long updatedAt) {
+
+  /** Separates a child id from its replica number in a key; not allowed in ids, so keys never collide with ids. */
+  public static final char REPLICA_SEPARATOR = '~';
 
   public String id() {
     return spec.id();
   }
 
+  /** The registry key of this record: the id for replica 0 (so a child has one key per replica, the first being its id). */
+  public String key() {
+    return key(spec.id(), replica);
+  }
+
+  /** The registry key of one replica of a child. */
+  public static String key(String id, int replica) {
+    return replica == 0 ? id : id + REPLICA_SEPARATOR + replica;
+  }
+
+  /** The key of a record in its JSON form. */
+  public static String key(JsonObject record) {
+    return key(record.getString("id"), record.getInteger("replica", 0));
+  }
+
   public ChildRecord with(ChildState newState, long now) {
-    return new ChildRecord(spec, newState, node, epoch, restarts, pid, deploymentId, startedAt, lastExit, now);
+    return new ChildRecord(spec, replica, newState, node, epoch, restarts, pid, deploymentId, startedAt, lastExit, now);
   }
 
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
         .put("id", spec.id())
         .put("kind", spec.kind().wire())
+        .put("replica", replica)
         .put("state", state.wire())
         .put("node", node)
         .put("epoch", epoch)
@@ -50,6 +70,7 @@ public record ChildRecord(ChildSpec spec, ChildState state, String node, long ep
     Long startedAt = json.getLong("startedAt");
     return new ChildRecord(
         ChildSpecValidator.parse(json.getJsonObject("spec")),
+        json.getInteger("replica", 0),
         ChildState.fromWire(json.getString("state")),
         json.getString("node"),
         json.getLong("epoch", 0L),

@@ -22,6 +22,8 @@ import java.util.Map;
  * @param metadata        tags for queries ({@code tag=k=v})
  * @param node            placement: run only on this node (null: any)
  * @param selector        placement: run only on nodes whose tags include all of these
+ * @param replicas        how many instances run, each on a distinct node
+ * @param migration       how the child moves between nodes
  * @param verticle        verticle kind: the class name
  * @param config          verticle kind: the verticle's JSON config
  * @param instances       verticle kind: how many instances to deploy
@@ -43,6 +45,8 @@ public record ChildSpec(
     Map<String, String> metadata,
     String node,
     Map<String, String> selector,
+    int replicas,
+    MigrationMode migration,
     String verticle,
     JsonObject config,
     int instances,
@@ -71,6 +75,8 @@ public record ChildSpec(
   /** 5 s for a graceful stop (SIGTERM, verticle stop()), then SIGKILL or a forced undeploy. */
   public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
   public static final int DEFAULT_INSTANCES = 1;
+  public static final int DEFAULT_REPLICAS = 1;
+  public static final MigrationMode DEFAULT_MIGRATION = MigrationMode.STOP_THEN_START;
   /** 1,000 lines or 1 MiB of output per process child, whichever is reached first. */
   public static final int DEFAULT_LOG_MAX_LINES = 1_000;
   public static final int DEFAULT_LOG_MAX_BYTES = 1 << 20;
@@ -82,6 +88,7 @@ public record ChildSpec(
   public static final long MAX_BACKOFF_MS = 3_600_000;
   public static final long MAX_SHUTDOWN_TIMEOUT_MS = 3_600_000;
   public static final int MAX_INSTANCES = 128;
+  public static final int MAX_REPLICAS = 64;
   public static final int MAX_ARGV = 4_096;
   public static final int MAX_ARG_LENGTH = 131_072;
   public static final int MAX_ENV = 1_024;
@@ -103,7 +110,7 @@ public record ChildSpec(
     Map<String, String> merged = new java.util.HashMap<>(env == null ? Map.of() : env);
     merged.putAll(extra);
     return new ChildSpec(id, kind, restart, maxRestarts, restartWindowMs, backoffInitialMs, backoffMaxMs, shutdownTimeoutMs,
-        metadata, node, selector, verticle, config, instances, argv, merged, cwd, logMaxLines, logMaxBytes);
+        metadata, node, selector, replicas, migration, verticle, config, instances, argv, merged, cwd, logMaxLines, logMaxBytes);
   }
 
   public JsonObject toJson() {
@@ -125,6 +132,7 @@ public record ChildSpec(
     if (!selector.isEmpty()) {
       json.put("selector", new JsonObject(Map.copyOf(selector)));
     }
+    json.put("replicas", replicas).put("migration", migration.wire());
     if (kind == ChildKind.VERTICLE) {
       json.put("verticle", verticle).put("config", config.copy()).put("instances", instances);
     } else {

@@ -27,7 +27,7 @@ public final class ChildSpecValidator {
       Pattern.compile("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*(\\.[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*)*");
 
   private static final Set<String> COMMON = Set.of("id", "kind", "restart", "maxRestarts", "restartWindow",
-      "backoffInitial", "backoffMax", "shutdownTimeout", "metadata", "node", "selector");
+      "backoffInitial", "backoffMax", "shutdownTimeout", "metadata", "node", "selector", "replicas", "migration");
   private static final Set<String> VERTICLE_ONLY = Set.of("verticle", "config", "instances");
   private static final Set<String> PROCESS_ONLY = Set.of("argv", "env", "cwd", "logMaxLines", "logMaxBytes");
 
@@ -100,6 +100,19 @@ public final class ChildSpecValidator {
       errs.add("node", "\"" + abbreviate(pin) + "\" is not a valid node name");
     }
     Map<String, String> selector = stringMap(json, "selector", errs);
+    int replicas = integer(json, "replicas", ChildSpec.DEFAULT_REPLICAS, 1, ChildSpec.MAX_REPLICAS, errs);
+    if (pin != null && replicas > 1) {
+      errs.add("replicas", "must be 1 for a child pinned to node " + abbreviate(pin) + ": replicas run on distinct nodes; "
+          + "use a selector to spread them over several nodes");
+    }
+    MigrationMode migration = ChildSpec.DEFAULT_MIGRATION;
+    String migrationText = string(json, "migration", errs, false);
+    if (migrationText != null) {
+      migration = MigrationMode.fromWire(migrationText);
+      if (migration == null) {
+        errs.add("migration", "must be \"stop-then-start\" or \"start-then-stop\"; got \"" + abbreviate(migrationText) + "\"");
+      }
+    }
 
     String verticle = null;
     JsonObject config = null;
@@ -137,7 +150,7 @@ public final class ChildSpecValidator {
       throw errs.exception();
     }
     return new ChildSpec(id, kind, restart, maxRestarts, window, backoffInitial, backoffMax, shutdown, metadata,
-        pin, selector, verticle, config, instances, argv, env, cwd, logMaxLines, logMaxBytes);
+        pin, selector, replicas, migration, verticle, config, instances, argv, env, cwd, logMaxLines, logMaxBytes);
   }
 
   private static String string(JsonObject json, String field, Errors errs, boolean required) {

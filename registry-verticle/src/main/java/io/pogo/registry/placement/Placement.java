@@ -61,6 +61,35 @@ public final class Placement {
     return ranked.isEmpty() ? null : ranked.get(0);
   }
 
+  /**
+   * Where each replica of a child runs. The replicas occupy the {@code replicas} best eligible nodes; a replica whose
+   * current node is one of them stays there (so a join or a leave moves only the replicas whose node dropped out of
+   * that set, about 1/N of them), and the others take the free nodes of the set, lowest replica first, best node
+   * first. Two replicas never share a node: when two are on the same node, the higher one moves.
+   *
+   * @param current each replica's node now (index = replica; null when it has none or its node is gone)
+   * @return each replica's node (index = replica); null for a replica no eligible node is left for
+   */
+  public static String[] replicaOwners(String childId, Constraints constraints, List<Candidate> nodes, String[] current) {
+    int replicas = current.length;
+    List<String> ranked = rank(childId, constraints, nodes);
+    List<String> best = ranked.subList(0, Math.min(replicas, ranked.size()));
+    String[] owners = new String[replicas];
+    java.util.Set<String> taken = new java.util.HashSet<>();
+    for (int r = 0; r < replicas; r++) {
+      if (current[r] != null && best.contains(current[r]) && taken.add(current[r])) {
+        owners[r] = current[r];
+      }
+    }
+    java.util.Iterator<String> free = best.stream().filter(n -> !taken.contains(n)).iterator();
+    for (int r = 0; r < replicas; r++) {
+      if (owners[r] == null && free.hasNext()) {
+        owners[r] = free.next();
+      }
+    }
+    return owners;
+  }
+
   static double score(String childId, Candidate node) {
     long h = hash(childId, node.name());
     // 53 high bits -> a double in (0, 1): never 0, so ln(u) < 0 and the score is finite and positive

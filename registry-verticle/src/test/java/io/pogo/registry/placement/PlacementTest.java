@@ -135,4 +135,63 @@ class PlacementTest {
     }
     return counts;
   }
+
+  @Test
+  void replicasTakeTheBestDistinctNodesAndOneReplicaMatchesTheOwner() {
+    List<Candidate> five = nodes(5);
+    for (String id : ids(200)) {
+      String[] owners = Placement.replicaOwners(id, Placement.Constraints.NONE, five, new String[3]);
+      assertEquals(Placement.rank(id, Placement.Constraints.NONE, five).subList(0, 3), List.of(owners), id);
+      String[] single = Placement.replicaOwners(id, Placement.Constraints.NONE, five, new String[1]);
+      assertEquals(Placement.owner(id, Placement.Constraints.NONE, five), single[0], id);
+    }
+  }
+
+  @Test
+  void aJoinMovesOnlyTheReplicasWhoseNodeLeftTheBestSetAndNeverStacksTwoOnANode() {
+    List<Candidate> four = nodes(4);
+    List<Candidate> five = nodes(5);
+    int moved = 0;
+    int total = 0;
+    for (String id : ids(2_000)) {
+      String[] before = Placement.replicaOwners(id, Placement.Constraints.NONE, four, new String[3]);
+      String[] after = Placement.replicaOwners(id, Placement.Constraints.NONE, five, before.clone());
+      assertEquals(3, java.util.Set.of(after).size(), "distinct nodes for " + id);
+      for (int r = 0; r < 3; r++) {
+        total++;
+        if (!before[r].equals(after[r])) {
+          moved++;
+          assertEquals("node-5", after[r], "a replica that moves on a join goes to the new node");
+        }
+      }
+    }
+    // the new node takes about 3/5 of the children, one replica each: 1/5 of the replicas
+    double share = moved / (double) total;
+    assertTrue(share > 0.15 && share < 0.25, "moved share " + share);
+  }
+
+  @Test
+  void aLostNodesReplicaGoesToAFreeNodeAndTheOthersStay() {
+    List<Candidate> four = nodes(4);
+    for (String id : ids(500)) {
+      String[] before = Placement.replicaOwners(id, Placement.Constraints.NONE, four, new String[2]);
+      String gone = before[0];
+      List<Candidate> left = four.stream().filter(c -> !c.name().equals(gone)).toList();
+      String[] current = {null, before[1]};
+      String[] after = Placement.replicaOwners(id, Placement.Constraints.NONE, left, current);
+      assertEquals(before[1], after[1], "the surviving replica stays");
+      assertTrue(after[0] != null && !after[0].equals(gone) && !after[0].equals(after[1]), id + " -> " + List.of(after));
+    }
+  }
+
+  @Test
+  void replicasBeyondTheEligibleNodesHaveNoOwnerAndTwoOnOneNodeAreSeparated() {
+    List<Candidate> two = nodes(2);
+    String[] owners = Placement.replicaOwners("c", Placement.Constraints.NONE, two, new String[3]);
+    assertEquals(2, java.util.Arrays.stream(owners).filter(java.util.Objects::nonNull).distinct().count());
+    assertNull(owners[2]);
+    String[] stacked = Placement.replicaOwners("c", Placement.Constraints.NONE, nodes(3), new String[] {"node-1", "node-1", null});
+    assertEquals("node-1", stacked[0]);
+    assertEquals(3, java.util.Set.of(stacked).size(), List.of(stacked).toString());
+  }
 }

@@ -122,7 +122,8 @@ public final class VerticleRunner {
       if (exitReport != null) {
         reported.compareAndSet(null, exitReport);
       }
-      if (undeployed.incrementAndGet() == instances && deploymentId != null) {
+      // a stop by Pogo completes the exit when Vert.x has finished the undeploy, so a stopped deployment is gone
+      if (undeployed.incrementAndGet() == instances && deploymentId != null && !stopRequested.get()) {
         context.runOnContext(v -> exit.tryComplete(exitInfo()));
       }
     }
