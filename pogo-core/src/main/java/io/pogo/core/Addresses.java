@@ -51,6 +51,12 @@ public final class Addresses {
   /** Look up a child's assignment (node, epoch) for a supervisor about to start it. Body: {@code {"id"}}. */
   public static final String REGISTRY_ASSIGNMENT = "pogo.registry.assignment";
 
+  /**
+   * This node's registry drains the node (local delivery only). Body: {@code {"timeoutMs"}}. Reply, once nothing
+   * movable is left: {@code {"node","remaining"}}; fails with TIMEOUT.
+   */
+  public static final String REGISTRY_DRAIN = "pogo.registry.drain";
+
   /** Supervisor-state reports into the registry. Body: {@code {"record","remove"}}; fails with FENCED for a stale owner. */
   public static final String REGISTRY_REPORT = "pogo.registry.report";
 

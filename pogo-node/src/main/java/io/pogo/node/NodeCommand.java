@@ -132,6 +132,8 @@ class NodeCommand implements Callable<Integer> {
       return 1;
     }
     node.installShutdownHook();
+    // a drain asked for through the API ends with the node stopped: then the process exits (the hook finds it stopped)
+    node.onDrainedExit(() -> new Thread(() -> System.exit(0), "pogo-exit").start());
     out.println(node.banner());
     afterStart(node, out);
     out.flush();

@@ -42,6 +42,15 @@ public final class PogoNode {
   public static final long UNDEPLOY_TIMEOUT_MS = 20_000;
   /** Leaving the cluster may take this long. */
   public static final long LEAVE_TIMEOUT_MS = 10_000;
+  /**
+   * A stopping node first drains for at most this long: its children move one by one to other nodes (stopped here,
+   * then started there). What has not moved by then is stopped with the node and adopted by the survivors once it
+   * has left.
+   */
+  public static final long SHUTDOWN_DRAIN_MS = 30_000;
+  /** The default and the bound of a drain asked for through the API. */
+  public static final long DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
+  public static final long MAX_DRAIN_TIMEOUT_MS = 3_600_000;
   /** Name of the local map where the HTTP verticle publishes its real port ({@code httpPort}). */
   public static final String LOCAL_MAP = "pogo.node";
 
@@ -67,6 +76,8 @@ public final class PogoNode {
   private final HazelcastClusterManager clusterManager;
   private final List<String> deploymentIds;
   private Future<Void> stopping;
+  /** What to do once a drain asked for through the API (with exit) has stopped the node: the CLI exits the JVM. */
+  private volatile Runnable onDrainedExit = () -> { };
 
   private PogoNode(NodeOptions options, Vertx vertx, HazelcastClusterManager clusterManager, List<String> deploymentIds) {
     this.options = options;
@@ -112,6 +123,7 @@ public final class PogoNode {
           List<String> ids = new ArrayList<>();
           PogoNode node = new PogoNode(options, vertx, cm, ids);
           deployAll(vertx, options, verticles, 0, ids)
+              .compose(v -> node.serveDrain())
               .compose(v -> node.startDeclaredChildren())
               .onComplete(deployed -> {
                 if (deployed.succeeded()) {
@@ -188,6 +200,85 @@ public final class PogoNode {
     }
   }
 
+  /** What to run after a drain with exit has stopped this node (the CLI: exit the JVM). */
+  public void onDrainedExit(Runnable action) {
+    onDrainedExit = action;
+  }
+
+  private Future<Void> serveDrain() {
+    return vertx.eventBus().<JsonObject>consumer(Addresses.nodeDrain(options.name()), msg -> {
+      JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+      boolean exit;
+      long timeout;
+      try {
+        List<io.pogo.core.error.FieldError> errors = new ArrayList<>();
+        for (String key : body.fieldNames()) {
+          if (!key.equals("exit") && !key.equals("timeout")) {
+            errors.add(new io.pogo.core.error.FieldError(key, "unknown field; a drain takes exit and timeout"));
+          }
+        }
+        Object e = body.getValue("exit", true);
+        if (!(e instanceof Boolean)) {
+          errors.add(new io.pogo.core.error.FieldError("exit", "must be true or false"));
+        }
+        exit = !(e instanceof Boolean b) || b;
+        timeout = DEFAULT_DRAIN_TIMEOUT_MS;
+        if (body.getValue("timeout") != null) {
+          try {
+            timeout = io.pogo.core.json.Durations.parseMillis(body.getValue("timeout"));
+            if (timeout < 1_000 || timeout > MAX_DRAIN_TIMEOUT_MS) {
+              errors.add(new io.pogo.core.error.FieldError("timeout", "must be from 1s to 1h"));
+            }
+          } catch (IllegalArgumentException ex) {
+            errors.add(new io.pogo.core.error.FieldError("timeout", ex.getMessage()));
+          }
+        }
+        if (!errors.isEmpty()) {
+          throw PogoException.validation(errors);
+        }
+      } catch (PogoException pe) {
+        pe.failMessage(msg);
+        return;
+      }
+      if (!options.hasRole("registry")) {
+        new PogoException(ErrorCode.INVALID_STATE, "node " + options.name() + " has no registry role: it hosts no "
+            + "children to drain").failMessage(msg);
+        return;
+      }
+      LOG.info("Node {} drains (timeout {} ms){}", options.name(), timeout, exit ? ", then stops" : "");
+      msg.reply(new JsonObject().put("node", options.name()).put("state", "draining").put("exit", exit)
+          .put("timeout", io.pogo.core.json.Durations.format(timeout)));
+      drain(timeout).onComplete(ar -> {
+        if (exit) {
+          stop().onComplete(stopped -> onDrainedExit.run());
+        }
+      });
+    }).completion();
+  }
+
+  /** Moves this node's children to other nodes; never fails (what cannot move within the timeout is logged). */
+  private Future<Void> drain(long timeoutMs) {
+    if (!options.hasRole("registry") || !options.hasRole("supervisor")) {
+      return Future.succeededFuture();
+    }
+    long started = System.currentTimeMillis();
+    return vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_DRAIN, new JsonObject().put("timeoutMs", timeoutMs),
+            Requests.local(timeoutMs + options.requestTimeoutMs()))
+        .map(reply -> {
+          JsonObject r = reply.body();
+          LOG.info("Node {} drained in {} ms; {} child record(s) left here (finished, pinned here, or with no other "
+              + "eligible node)", options.name(), System.currentTimeMillis() - started, r.getInteger("remaining"));
+          vertx.eventBus().publish(Addresses.EVENTS_NODE, new JsonObject().put("type", "node.drained")
+              .put("node", options.name()).put("remaining", r.getInteger("remaining")).put("at", System.currentTimeMillis()));
+          return (Void) null;
+        })
+        .recover(err -> {
+          LOG.warn("Node {} did not finish draining: {}; what is left stops with the node and is adopted elsewhere",
+              options.name(), PogoException.from(err).getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
   /**
    * Asks the cluster to start each child declared in the config. A child that already runs (another node with the
    * same config started it) is fine; any other failure is logged and does not stop the node.
@@ -229,8 +320,9 @@ public final class PogoNode {
   }
 
   /**
-   * Stops the node: undeploys its verticles in reverse order (the supervisor stops its children), then leaves
-   * the cluster. Each phase is bounded ({@link #UNDEPLOY_TIMEOUT_MS}, {@link #LEAVE_TIMEOUT_MS}). Idempotent.
+   * Stops the node: drains it (its children move to other nodes, break-before-make), undeploys its verticles in
+   * reverse order (the supervisor stops what is left), then leaves the cluster. Each phase is bounded
+   * ({@link #SHUTDOWN_DRAIN_MS}, {@link #UNDEPLOY_TIMEOUT_MS}, {@link #LEAVE_TIMEOUT_MS}). Idempotent.
    */
   public synchronized Future<Void> stop() {
     if (stopping != null) {
@@ -241,7 +333,7 @@ public final class PogoNode {
         new JsonObject().put("type", "node.stopping").put("node", options.name()).put("at", System.currentTimeMillis()));
     List<String> reversed = new ArrayList<>(deploymentIds);
     java.util.Collections.reverse(reversed);
-    Future<Void> undeploy = Future.succeededFuture();
+    Future<Void> undeploy = drain(SHUTDOWN_DRAIN_MS);
     for (String id : reversed) {
       undeploy = undeploy.compose(v -> vertx.undeploy(id).recover(t -> {
         LOG.warn("Undeploying {} failed: {}", id, rootMessage(t));
@@ -250,7 +342,7 @@ public final class PogoNode {
     }
     Promise<Void> done = Promise.promise(); // context-free, like start()'s
     stopping = done.future();
-    undeploy.timeout(UNDEPLOY_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(undeployed -> {
+    undeploy.timeout(SHUTDOWN_DRAIN_MS + options.requestTimeoutMs() + UNDEPLOY_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(undeployed -> {
       if (undeployed.failed()) {
         LOG.warn("Verticles did not stop within {} ms; leaving the cluster anyway", UNDEPLOY_TIMEOUT_MS);
       }
@@ -295,7 +387,7 @@ public final class PogoNode {
     Thread hook = new Thread(() -> {
       try {
         stop().toCompletionStage().toCompletableFuture()
-            .get(UNDEPLOY_TIMEOUT_MS + LEAVE_TIMEOUT_MS + 1_000, TimeUnit.MILLISECONDS);
+            .get(SHUTDOWN_DRAIN_MS + options.requestTimeoutMs() + UNDEPLOY_TIMEOUT_MS + LEAVE_TIMEOUT_MS + 1_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         LOG.warn("Shutdown of node {} incomplete: {}", options.name(), rootMessage(e));
       }

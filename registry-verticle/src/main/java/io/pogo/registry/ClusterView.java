@@ -45,6 +45,9 @@ interface ClusterView {
   /** Publishes this node and starts watching the cluster. */
   Future<Void> start();
 
+  /** Marks this node {@code draining}: it stays a member but is no longer a candidate for placement. */
+  Future<Void> markDraining();
+
   /** Withdraws this node (a graceful leave: the others lower their expected size). */
   Future<Void> stop();
 }

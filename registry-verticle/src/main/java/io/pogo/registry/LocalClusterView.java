@@ -13,6 +13,7 @@ import java.util.Set;
 final class LocalClusterView implements ClusterView {
   private final NodeOptions options;
   private final long startedAt;
+  private boolean draining;
 
   LocalClusterView(NodeOptions options, long startedAt) {
     this.options = options;
@@ -26,7 +27,7 @@ final class LocalClusterView implements ClusterView {
 
   @Override
   public List<Candidate> candidates() {
-    return options.hasRole("supervisor") ? List.of(new Candidate(options.name(), options.tags(), options.weight())) : List.of();
+    return options.hasRole("supervisor") && !draining ? List.of(new Candidate(options.name(), options.tags(), options.weight())) : List.of();
   }
 
   @Override
@@ -36,7 +37,7 @@ final class LocalClusterView implements ClusterView {
 
   @Override
   public List<JsonObject> nodes() {
-    return List.of(NodeDirectory.record(options, "local", startedAt));
+    return List.of(NodeDirectory.record(options, "local", startedAt).put("state", draining ? "draining" : "up"));
   }
 
   @Override
@@ -61,6 +62,12 @@ final class LocalClusterView implements ClusterView {
 
   @Override
   public Future<Void> start() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> markDraining() {
+    draining = true; // alone, nothing can move: the drain ends at once
     return Future.succeededFuture();
   }
 

@@ -55,6 +55,8 @@ final class NodeDirectory implements ClusterView {
   private final HazelcastInstance hazelcast;
   private final IMap<String, HazelcastJsonValue> map;
   private final long startedAt;
+  /** This node's own state as it publishes it: up, then draining; read by the refresh on a worker. */
+  private volatile String ownState = "up";
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final List<UUID> registrations = new ArrayList<>();
   private volatile Snapshot snapshot;
@@ -127,6 +129,18 @@ final class NodeDirectory implements ClusterView {
       timer = vertx.setPeriodic(REFRESH_MS, id -> refresh());
       return refreshNow();
     });
+  }
+
+  @Override
+  public Future<Void> markDraining() {
+    ownState = "draining";
+    return vertx.executeBlocking(() -> {
+      HazelcastJsonValue own = map.get(options.name());
+      if (own != null) {
+        map.set(options.name(), new HazelcastJsonValue(new JsonObject(own.getValue()).put("state", ownState).encode()));
+      }
+      return null;
+    }, false).<Void>mapEmpty().compose(v -> refreshNow());
   }
 
   @Override
@@ -216,6 +230,17 @@ final class NodeDirectory implements ClusterView {
         if (map.remove(e.getKey(), e.getValue())) {
           removed.add(r);
         }
+      }
+    }
+    String uuid = hazelcast.getCluster().getLocalMember().getUuid().toString();
+    if (!byName.containsKey(options.name()) && hazelcast.getLifecycleService().isRunning()) {
+      // our record is gone although we are a member: the others removed it while they could not see us (a partition
+      // or a long pause), or a merge after a heal dropped it. Without it our children would look orphaned: put it back.
+      JsonObject own = record(options, uuid, startedAt).put("state", ownState);
+      if (map.putIfAbsent(options.name(), new HazelcastJsonValue(own.encode())) == null) {
+        log.warn("node {} found its node record missing (after a partition or a pause) and published it again", options.name());
+        live.add(own);
+        byName.put(options.name(), own);
       }
     }
     live.sort(Comparator.comparing(r -> r.getString("name")));

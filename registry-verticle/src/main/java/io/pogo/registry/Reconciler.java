@@ -5,6 +5,7 @@ import io.pogo.core.Addresses.SupervisorOps;
 import io.pogo.core.Requests;
 import io.pogo.core.child.ChildQuery;
 import io.pogo.core.child.ChildRecord;
+import io.pogo.core.child.MigrationMode;
 import io.pogo.core.child.ChildSpec;
 import io.pogo.core.child.ChildSpecValidator;
 import io.pogo.core.child.ChildState;
@@ -71,8 +72,13 @@ final class Reconciler {
   private boolean stopped;
   /** A manual rebalance was asked for: the next pass moves misplaced children even without rebalanceOnJoin. */
   private boolean rebalanceAsked;
-  /** This node is leaving: every child it holds moves away. */
+  /** This node is draining: every child it holds moves away. */
   private boolean leaving;
+  /** Completed by the first pass of a drain that finds nothing left to move. */
+  private Promise<Void> drained;
+  /** Moves in flight at once while draining: the node is going away, so faster than a join's rebalance. */
+  static final int DRAIN_MOVES = 16;
+  static final long DRAIN_RECHECK_MS = 100;
 
   /** A pass that could not run for an expected reason; not worth a log line. */
   private static final class Quiet extends RuntimeException {
@@ -113,10 +119,19 @@ final class Reconciler {
     trigger();
   }
 
-  /** From now on this node's children move to other nodes. */
-  void leave() {
+  /**
+   * Drains this node: from now on its children move to other nodes ({@link #DRAIN_MOVES} at a time). Completes when a
+   * pass finds nothing left that could move (children pinned here, or with no other eligible node, stay), or fails
+   * after {@code timeoutMs}; either way the node goes on draining until it stops.
+   */
+  Future<Void> drain(long timeoutMs) {
     leaving = true;
+    if (drained == null) {
+      drained = Promise.promise();
+    }
+    Future<Void> done = drained.future();
     trigger();
+    return done.timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** Runs a pass now, or right after the one under way. */
@@ -164,22 +179,40 @@ final class Reconciler {
         .compose(v -> {
           boolean move = leaving || options.rebalanceOnJoin() || rebalanceAsked;
           rebalanceAsked = false;
-          return move ? moveMisplaced() : Future.succeededFuture();
+          return move ? moveMisplaced() : Future.succeededFuture(0);
+        })
+        .map(moved -> {
+          if (leaving && drained != null) {
+            if (moved == 0) {
+              drained.tryComplete();
+            } else {
+              // more may have become movable (a move that lost its race, a start still settling): look again shortly
+              vertx.setTimer(DRAIN_RECHECK_MS, t -> trigger());
+            }
+          }
+          return null;
         });
   }
 
-  /** This node's children whose placement owner is another live node go there, a few at a time. */
-  private Future<Void> moveMisplaced() {
+  /** This node's children whose placement owner is another live node go there, a few at a time; how many tried. */
+  private Future<Integer> moveMisplaced() {
     String self = cluster.self();
     return store.query(ChildQuery.local().onNode(self)).compose(mine -> {
       Deque<Supplier<Future<Void>>> work = new ArrayDeque<>();
+      int[] tried = {0};
       for (JsonObject r : mine) {
         if (!LIVE.contains(r.getString("state"))) {
           continue;
         }
-        work.add(() -> owner(r).compose(owner -> owner != null && !owner.equals(self) ? move(r, owner) : Future.succeededFuture()));
+        work.add(() -> owner(r).compose(owner -> {
+          if (owner == null || owner.equals(self)) {
+            return Future.succeededFuture();
+          }
+          tried[0]++;
+          return move(r, owner);
+        }));
       }
-      return drain(work, MOVES);
+      return drain(work, leaving ? DRAIN_MOVES : MOVES).map(v -> tried[0]);
     });
   }
 
@@ -193,6 +226,9 @@ final class Reconciler {
     JsonObject release = new JsonObject().put("id", record.getString("id")).put("replica", replica).put("epoch", epoch)
         .put("reason", "moving to " + to + ": " + why);
     long timeout = ChildOperations.shutdownTimeout(record) + options.requestTimeoutMs();
+    if (MigrationMode.START_THEN_STOP.wire().equals(record.getJsonObject("spec").getString("migration"))) {
+      return handOver(record, to, why, release, timeout);
+    }
     return vertx.eventBus().request(Addresses.supervisor(self, SupervisorOps.RELEASE), release, Requests.local(timeout))
         .compose(released -> store.assign(id, self, epoch, to, clock.getAsLong()))
         .compose(assigned -> {
@@ -210,6 +246,41 @@ final class Reconciler {
               .<Void>mapEmpty()
               .recover(err -> Future.succeededFuture());
         });
+  }
+
+  /**
+   * Start-then-stop: the local instance gives its state (if it keeps one), the compare-and-set gives the child to the
+   * owner at the next epoch, the owner starts the new instance with that state, and only then is the local instance
+   * stopped. The child is never down; for that window two instances run.
+   */
+  private Future<Void> handOver(JsonObject record, String to, String why, JsonObject release, long releaseTimeout) {
+    String key = ChildRecord.key(record);
+    String self = cluster.self();
+    long epoch = record.getLong("epoch", 0L);
+    JsonObject ask = new JsonObject().put("id", record.getString("id")).put("replica", record.getInteger("replica", 0))
+        .put("epoch", epoch);
+    return vertx.eventBus().<JsonObject>request(Addresses.supervisor(self, SupervisorOps.HANDOVER), ask,
+            Requests.local(2 * options.requestTimeoutMs()))
+        .map(reply -> reply.body().getJsonObject("state"))
+        .recover(err -> Future.succeededFuture(null))
+        .compose(state -> store.assign(key, self, epoch, to, clock.getAsLong()).compose(assigned -> {
+          if (assigned == null) {
+            return Future.succeededFuture(); // changed meanwhile; the next pass sees it
+          }
+          log.info("child {} moves from {} to {} at epoch {}, start-then-stop{}: {}", key, self, to,
+              assigned.getLong("epoch"), state == null ? "" : " with its handed-over state", why);
+          publishMoved(record, self, to, assigned.getLong("epoch"), why);
+          JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"))
+              .put("replica", record.getInteger("replica", 0)).put("handover", state);
+          return vertx.eventBus().<JsonObject>request(Addresses.supervisor(to, SupervisorOps.START), start,
+                  Requests.options(options.requestTimeoutMs()))
+              .onFailure(err -> log.warn("child {} moved to {} did not confirm its start: {}; {}'s reconciler takes it over",
+                  key, to, PogoException.from(err).getMessage(), to))
+              .transform(started -> vertx.eventBus().request(Addresses.supervisor(self, SupervisorOps.RELEASE), release,
+                  Requests.local(releaseTimeout)))
+              .<Void>mapEmpty()
+              .recover(err -> Future.succeededFuture());
+        }));
   }
 
   private void publishMoved(JsonObject record, String from, String to, long epoch, String why) {

@@ -3,6 +3,10 @@ package io.pogo.registry;
 import com.hazelcast.core.HazelcastInstance;
 import io.pogo.core.Addresses;
 import io.pogo.core.EventBusService;
+import io.pogo.core.child.ChildQuery;
+import io.pogo.core.error.ErrorCode;
+import io.pogo.core.error.PogoException;
+import io.vertx.core.json.JsonObject;
 import io.pogo.core.node.NodeOptions;
 import io.pogo.core.node.NodeOptionsValidator;
 import io.vertx.core.Future;
@@ -22,11 +26,12 @@ public final class RegistryVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RegistryVerticle.class);
   private ClusterView cluster;
   private Reconciler reconciler;
+  private RegistryStore store;
 
   @Override
   public Future<?> start() {
     NodeOptions options = NodeOptionsValidator.parse(config(), "node");
-    RegistryStore store = createStore();
+    store = createStore();
     cluster = createClusterView(options);
     ChildOperations ops = new ChildOperations(vertx, store, options, cluster, System::currentTimeMillis);
     reconciler = new Reconciler(vertx, store, options, cluster, System::currentTimeMillis);
@@ -48,9 +53,30 @@ public final class RegistryVerticle extends VerticleBase {
         .serve(Addresses.CLUSTER_INFO, ops::clusterInfo);
     log.debug("registry of node {} uses {}", options.name(), store.getClass().getSimpleName());
     vertx.eventBus().consumer(Addresses.CLUSTER_REBALANCE, msg -> reconciler.rebalance());
+    // this node's own drain: asked by the node (its HTTP API or its shutdown), never by another node
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.REGISTRY_DRAIN, msg -> drain(msg.body()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result());
+      } else {
+        PogoException.from(ar.cause()).failMessage(msg);
+      }
+    }));
     // lets the typed client of this Vert.x ask this node's registry, never a dead node's that is not yet noticed
     vertx.sharedData().getLocalMap(LOCAL_MAP).put(LOCAL_REGISTRY, true);
     return service.ready().compose(v -> cluster.start()).onSuccess(v -> reconciler.start());
+  }
+
+  /**
+   * Marks this node draining and moves its children away; completes with {@code {"node","remaining"}} once nothing
+   * movable is left here, or fails with TIMEOUT after {@code timeoutMs}.
+   */
+  private Future<JsonObject> drain(JsonObject body) {
+    long timeout = body.getLong("timeoutMs", 30_000L);
+    return cluster.markDraining()
+        .compose(v -> reconciler.drain(timeout).recover(err -> Future.failedFuture(new PogoException(ErrorCode.TIMEOUT,
+            "node " + cluster.self() + " still held movable children after " + timeout + " ms of draining"))))
+        .compose(v -> store.query(ChildQuery.local().onNode(cluster.self())))
+        .map(left -> new JsonObject().put("node", cluster.self()).put("remaining", left.size()));
   }
 
   /** The node's local map, and the key under which the registry says it runs in this Vert.x. */

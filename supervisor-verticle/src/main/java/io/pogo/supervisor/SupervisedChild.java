@@ -86,6 +86,12 @@ final class SupervisedChild {
         i == null ? null : i.deploymentId(), startedAt, lastExit, updatedAt);
   }
 
+  /** The running instance's state for a start-then-stop move; null when none runs or it keeps no state. */
+  Future<io.vertx.core.json.JsonObject> handOver() {
+    ChildInstance i = instance;
+    return i == null ? Future.succeededFuture(null) : i.handOver();
+  }
+
   /** First start. Completes with the record once the child has settled (running, or backoff/exited/failed after a failed start). */
   Future<ChildRecord> start() {
     move(ChildState.STARTING, false);

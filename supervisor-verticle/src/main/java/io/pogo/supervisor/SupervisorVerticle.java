@@ -61,6 +61,8 @@ public final class SupervisorVerticle extends VerticleBase {
   private SupervisorMetrics metrics;
   /** When each child object was created here (System.nanoTime), so a fencing check never acts on a newer start. */
   private final Map<SupervisedChild, Long> createdAt = new HashMap<>();
+  /** Children handing over to a new instance elsewhere (start-then-stop), until when (nanoTime): not fenced meanwhile. */
+  private final Map<SupervisedChild, Long> handingOver = new HashMap<>();
   /** False while this node's side of the cluster lacks its quorum; read by the process lease thread. */
   private volatile boolean quorum = true;
   private long fenceTimer = -1;
@@ -89,6 +91,7 @@ public final class SupervisorVerticle extends VerticleBase {
               .serve(Addresses.supervisor(node, SupervisorOps.LOGS), this::childLogs)
               .serve(Addresses.supervisor(node, SupervisorOps.RUNNING), b -> Future.succeededFuture(running()))
               .serve(Addresses.supervisor(node, SupervisorOps.RELEASE), this::release)
+              .serve(Addresses.supervisor(node, SupervisorOps.HANDOVER), this::handover)
               .serve(Addresses.nodeInfo(node), b -> Future.succeededFuture(nodeInfo()))
               .serve(Addresses.NODE_INFO, b -> Future.succeededFuture(nodeInfo()));
           Object known = vertx.sharedData().getLocalMap("pogo.node").get("quorum");
@@ -135,7 +138,9 @@ public final class SupervisorVerticle extends VerticleBase {
             Long created = createdAt.get(child);
             boolean older = created != null && created - asked < 0;
             Long epoch = assigned.get(child.key());
-            if (older && child.state() != ChildState.STOPPED && !child.isFenced()
+            Long handover = handingOver.get(child);
+            boolean movingOn = handover != null && handover - System.nanoTime() > 0;
+            if (older && !movingOn && child.state() != ChildState.STOPPED && !child.isFenced()
                 && (epoch == null || epoch != child.epoch())) {
               fence(child, epoch == null ? "its record is gone" : "the registry assigns epoch " + epoch + " elsewhere");
             }
@@ -159,6 +164,28 @@ public final class SupervisorVerticle extends VerticleBase {
       logs.remove(key);
     }
     createdAt.remove(child);
+    handingOver.remove(child);
+  }
+
+  /**
+   * A start-then-stop move begins: the mover asks for the instance's state, and the instance keeps running (not
+   * fenced by the assignment check) until the new one runs and the mover releases it, or for a bounded time.
+   */
+  private Future<JsonObject> handover(JsonObject body) {
+    SupervisedChild child = children.get(key(body));
+    if (child == null || child.epoch() != body.getLong("epoch", -1L) || child.isFenced() || child.state() == ChildState.STOPPED) {
+      return Future.succeededFuture(new JsonObject().putNull("state"));
+    }
+    long bound = 3 * options.requestTimeoutMs() + child.spec().shutdownTimeoutMs();
+    handingOver.put(child, System.nanoTime() + bound * 1_000_000);
+    return child.handOver()
+        .timeout(options.requestTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .map(state -> new JsonObject().put("state", state))
+        .recover(err -> {
+          log.warn("child {} (epoch {}) gave no state for its move: {}; it moves without", child.key(), child.epoch(),
+              err.toString());
+          return Future.succeededFuture(new JsonObject().putNull("state"));
+        });
   }
 
   /** Stops the local instance of a child that moves away; the registry is written by the mover, not here. */
@@ -246,7 +273,11 @@ public final class SupervisorVerticle extends VerticleBase {
           }
           ChildLog childLog = spec.kind() == ChildKind.PROCESS
               ? new ChildLog(spec.logMaxLines(), spec.logMaxBytes(), System::currentTimeMillis) : null;
-          SupervisedChild child = new SupervisedChild(spec, replica, epoch, new Host(verticleClass, childLog, replica, epoch));
+          Host host = new Host(verticleClass, childLog, replica, epoch);
+          if (body.containsKey("handover")) {
+            host.handOver(body.getJsonObject("handover"));
+          }
+          SupervisedChild child = new SupervisedChild(spec, replica, epoch, host);
           children.put(key, child);
           createdAt.put(child, System.nanoTime());
           if (childLog != null) {
@@ -374,10 +405,21 @@ public final class SupervisorVerticle extends VerticleBase {
       return System.currentTimeMillis();
     }
 
+    /** The state handed over by the instance this one replaces (start-then-stop): given to the first start only. */
+    private boolean handedOver;
+    private JsonObject handoverState;
+
+    void handOver(JsonObject state) {
+      handedOver = true;
+      handoverState = state;
+    }
+
     @Override
     public Future<ChildInstance> startInstance(ChildSpec spec) {
       if (spec.kind() == ChildKind.VERTICLE) {
-        return verticles.start(spec, verticleClass, context);
+        boolean first = handedOver;
+        handedOver = false;
+        return verticles.start(spec, verticleClass, context, first, handoverState);
       }
       // a process learns who it is: its id, its ownership epoch and its node (for its own logs and fencing)
       ChildSpec told = spec.withEnv(Map.of("POGO_CHILD_ID", spec.id(), "POGO_REPLICA", Integer.toString(replica),

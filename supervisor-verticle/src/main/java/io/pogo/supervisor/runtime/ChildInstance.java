@@ -30,4 +30,12 @@ public interface ChildInstance {
    * ended, i.e. when {@link #exit()} has completed. Idempotent.
    */
   Future<Void> stop(long timeoutMs);
+
+  /**
+   * The instance's state for a start-then-stop move (a verticle implementing {@link io.pogo.core.child.Handover});
+   * null when it keeps none. The instance keeps running.
+   */
+  default Future<io.vertx.core.json.JsonObject> handOver() {
+    return Future.succeededFuture(null);
+  }
 }

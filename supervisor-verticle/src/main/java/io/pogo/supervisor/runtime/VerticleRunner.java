@@ -4,6 +4,7 @@ import io.pogo.core.child.ChildExit;
 import io.pogo.core.child.ChildSpec;
 import io.pogo.core.child.ExitInfo;
 import io.pogo.core.child.ExitKind;
+import io.pogo.core.child.Handover;
 import io.pogo.core.error.PogoException;
 import io.vertx.core.Context;
 import io.vertx.core.Deployable;
@@ -74,9 +75,24 @@ public final class VerticleRunner {
 
   /** Deploys one instance of the child; the future fails if the deployment fails (a start failure). */
   public Future<ChildInstance> start(ChildSpec spec, Class<? extends Deployable> cls, Context context) {
+    return start(spec, cls, context, false, null);
+  }
+
+  /**
+   * As {@link #start(ChildSpec, Class, Context)}; with {@code handedOver}, each new verticle that implements
+   * {@link Handover} gets {@code state} (the old instance's, possibly null) through {@code takeOver} before it starts.
+   */
+  public Future<ChildInstance> start(ChildSpec spec, Class<? extends Deployable> cls, Context context, boolean handedOver,
+                                     JsonObject state) {
     Instance instance = new Instance(context, spec.instances());
     DeploymentOptions options = new DeploymentOptions().setConfig(spec.config().copy()).setInstances(spec.instances());
-    return vertx.deployVerticle(() -> new SupervisedDeployable(newInstance(cls), instance), options)
+    return vertx.deployVerticle(() -> {
+          Deployable user = newInstance(cls);
+          if (handedOver && user instanceof Handover h) {
+            h.takeOver(state == null ? null : state.copy());
+          }
+          return new SupervisedDeployable(user, instance);
+        }, options)
         .map(id -> {
           instance.deployed(id, clock.getAsLong());
           return (ChildInstance) instance;
@@ -102,6 +118,9 @@ public final class VerticleRunner {
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private volatile String deploymentId;
     private volatile long startedAt;
+    /** The first deployed verticle and its context: the one asked for its state when the child moves. */
+    private final AtomicReference<Deployable> first = new AtomicReference<>();
+    private volatile Context firstContext;
 
     Instance(Context context, int instances) {
       this.context = context;
@@ -139,6 +158,28 @@ public final class VerticleRunner {
       }
       ExitKind kind = ExitKind.fromWire(r.getString("kind"));
       return new ExitInfo(kind, null, null, r.getString("message"), now);
+    }
+
+    void instanceDeploying(Deployable user, Context ctx) {
+      if (first.compareAndSet(null, user)) {
+        firstContext = ctx;
+      }
+    }
+
+    @Override
+    public Future<JsonObject> handOver() {
+      if (!(first.get() instanceof Handover h) || firstContext == null) {
+        return Future.succeededFuture(null);
+      }
+      Promise<JsonObject> state = Promise.promise();
+      firstContext.runOnContext(v -> {
+        try {
+          h.handOver().onComplete(ar -> context.runOnContext(x -> state.handle(ar)));
+        } catch (RuntimeException e) {
+          context.runOnContext(x -> state.fail(e));
+        }
+      });
+      return state.future();
     }
 
     @Override
@@ -188,6 +229,7 @@ public final class VerticleRunner {
 
     @Override
     public Future<?> deploy(Context context) throws Exception {
+      owner.instanceDeploying(inner, context);
       if (inner instanceof Verticle v) {
         v.init(context.owner(), context);
         Promise<Void> started = Promise.promise();
