@@ -26,6 +26,11 @@ public final class ClusterConfig {
   private ClusterConfig() {
   }
 
+  /** How often a member looks for the other side of a partition to merge with. */
+  static final int MERGE_CHECK_SECONDS = 5;
+  static final String CHILD_TABLE = "pogo.children";
+  static final String EPOCH_MERGE_POLICY = "io.pogo.registry.EpochMergePolicy";
+
   /**
    * The Hazelcast config. Starts from vertx-hazelcast's default (through {@link ConfigUtil#loadConfig()}, which
    * keeps the {@code __vertx.*} map settings) and replaces its network and join settings.
@@ -40,12 +45,16 @@ public final class ClusterConfig {
     cfg.setProperty("hazelcast.phone.home.enabled", "false");
     cfg.setProperty("hazelcast.socket.bind.any", "false");
     cfg.setProperty("hazelcast.wait.seconds.before.join", "0");
-    cfg.setProperty("hazelcast.merge.first.run.delay.seconds", "30");
-    cfg.setProperty("hazelcast.merge.next.run.delay.seconds", "30");
+    // a healed partition (or a node back from a pause) merges within seconds, so a duplicate lives only that long
+    cfg.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_CHECK_SECONDS));
+    cfg.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_CHECK_SECONDS));
     cfg.setProperty("hazelcast.logging.type", "slf4j");
     // Pogo's own shutdown hook leaves the cluster after the verticles have stopped; Hazelcast's would leave first.
     cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
     cfg.setProperty("hazelcast.graceful.shutdown.max.wait", Integer.toString(GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS));
+
+    // after a heal, the child record with the higher epoch wins (see EpochMergePolicy); the loser's node stops its instance
+    cfg.getMapConfig(CHILD_TABLE).getMergePolicyConfig().setPolicy(EPOCH_MERGE_POLICY);
 
     NetworkConfig net = cfg.getNetworkConfig();
     net.setPort(o.clusterPort()).setPortAutoIncrement(false);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -27,6 +28,9 @@ class ClusterConfigTest {
     Config cfg = ClusterConfig.hazelcast(o);
     assertEquals("east", cfg.getClusterName());
     assertEquals(5801, cfg.getNetworkConfig().getPort());
+    String policy = cfg.getMapConfig("pogo.children").getMergePolicyConfig().getPolicy();
+    assertEquals("io.pogo.registry.EpochMergePolicy", policy, "a healed partition keeps the higher epoch");
+    assertNotNull(assertDoesNotThrow(() -> Class.forName(policy)), "the policy is on the node's classpath");
     assertFalse(cfg.getNetworkConfig().isPortAutoIncrement());
     assertTrue(cfg.getNetworkConfig().getInterfaces().isEnabled());
     assertEquals(List.of("127.0.0.1"), List.copyOf(cfg.getNetworkConfig().getInterfaces().getInterfaces()));
