@@ -17,6 +17,7 @@ import io.pogo.core.node.NodeOptions;
 import io.pogo.core.node.NodeOptionsValidator;
 import io.pogo.supervisor.runtime.ChildInstance;
 import io.pogo.supervisor.runtime.ChildLog;
+import io.pogo.supervisor.runtime.HangDetector;
 import io.pogo.supervisor.runtime.ProcessLauncher;
 import io.pogo.supervisor.runtime.VerticleRunner;
 import io.pogo.supervisor.runtime.WatchdogProcessLauncher;
@@ -66,6 +67,9 @@ public final class SupervisorVerticle extends VerticleBase {
   /** False while this node's side of the cluster lacks its quorum; read by the process lease thread. */
   private volatile boolean quorum = true;
   private long fenceTimer = -1;
+  private HangDetector hang;
+  private io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> holdBack;
+  private long heldBack;
 
   @Override
   public Future<?> start() {
@@ -98,9 +102,46 @@ public final class SupervisorVerticle extends VerticleBase {
           quorum = !(known instanceof Boolean b) || b;
           vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_CLUSTER, msg -> onClusterEvent(msg.body()));
           fenceTimer = vertx.setPeriodic(FENCE_CHECK_MS, id -> checkAssignments());
+          hang = new HangDetector(System::nanoTime, options.processLeaseMs(), gapMs -> context.runOnContext(v -> fenceAfterHang(gapMs)));
+          holdBack = this::holdBackWhileSuspect;
+          vertx.eventBus().addOutboundInterceptor(holdBack);
+          hang.start();
           return service.ready();
         })
         .mapEmpty();
+  }
+
+  /**
+   * After this JVM was frozen longer than the process lease, the node's children may already run elsewhere: every
+   * local instance stops (the registry restarts here what is still assigned here, at a new epoch).
+   */
+  private void fenceAfterHang(long gapMs) {
+    List<Future<ChildRecord>> fences = new ArrayList<>();
+    for (SupervisedChild child : List.copyOf(children.values())) {
+      if (!child.isFenced() && child.state() != ChildState.STOPPED) {
+        log.warn("child {} (epoch {}) fenced on {}: the node was frozen for {} ms", child.key(), child.epoch(), options.name(), gapMs);
+        fences.add(child.fence("node " + options.name() + " was frozen for " + gapMs + " ms, past its lease").andThen(ar -> forget(child)));
+      }
+    }
+    Future.join(fences).onComplete(ar -> {
+      if (heldBack > 0) {
+        log.warn("{} event-bus message(s) sent on node {} while it resumed from its freeze were held back", heldBack, options.name());
+        heldBack = 0;
+      }
+      hang.fenced();
+    });
+  }
+
+  /**
+   * Between the end of a freeze and the fencing of its children, messages sent from anything but the supervisor
+   * itself are dropped: a frozen verticle child must not act on a world that moved on without it.
+   */
+  private void holdBackWhileSuspect(io.vertx.core.eventbus.DeliveryContext<Object> delivery) {
+    if (hang.suspect() && io.vertx.core.Vertx.currentContext() != context) {
+      context.runOnContext(v -> heldBack++);
+      return;
+    }
+    delivery.next();
   }
 
   /** How often the supervisor compares what it runs with what the registry assigns to it. */
@@ -217,6 +258,10 @@ public final class SupervisorVerticle extends VerticleBase {
   public Future<?> stop() {
     if (fenceTimer >= 0) {
       vertx.cancelTimer(fenceTimer);
+    }
+    if (hang != null) {
+      hang.close();
+      vertx.eventBus().removeOutboundInterceptor(holdBack);
     }
     // The records stay as they are: once this member has left, the survivors adopt these children (stopped here
     // first, then started there). Writing "stopped" would make them look finished and keep them down.
