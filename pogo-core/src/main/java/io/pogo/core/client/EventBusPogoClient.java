@@ -5,6 +5,7 @@ import io.pogo.core.Requests;
 import io.pogo.core.child.ChildQuery;
 import io.pogo.core.child.ChildRecord;
 import io.pogo.core.child.ChildSpec;
+import io.pogo.core.child.ChildState;
 import io.pogo.core.child.LogLine;
 import io.pogo.core.error.PogoException;
 import io.pogo.core.event.ChildEvent;
@@ -14,6 +15,7 @@ import io.reactivex.rxjava3.core.Single;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -36,6 +38,27 @@ final class EventBusPogoClient implements PogoClient {
   @Override
   public Single<ChildRecord> start(JsonObject spec) {
     return request(Addresses.CHILD_START, spec, options).map(ChildRecord::fromJson);
+  }
+
+  @Override
+  public Single<ChildRecord> startAsync(JsonObject spec) {
+    return request(Addresses.CHILD_START_ASYNC, spec, options).map(ChildRecord::fromJson);
+  }
+
+  @Override
+  public Single<ChildRecord> await(String id, java.util.Set<ChildState> states, java.time.Duration timeout) {
+    JsonObject body = new JsonObject().put("id", id)
+        .put("states", new JsonArray(states.stream().map(ChildState::wire).toList())).put("timeout", timeout.toMillis());
+    // the reply may take the whole wait: the request outlives it by the usual timeout
+    DeliveryOptions longer = new DeliveryOptions(options).setSendTimeout(options.getSendTimeout() + timeout.toMillis());
+    return request(Addresses.CHILD_AWAIT, body, longer).map(ChildRecord::fromJson);
+  }
+
+  @Override
+  public Single<JsonObject> startBatch(List<JsonObject> specs, boolean rollback) {
+    JsonObject body = new JsonObject().put("children", new JsonArray(List.copyOf(specs)))
+        .put("onError", rollback ? "rollback" : "continue");
+    return request(Addresses.CHILD_START_BATCH, body, stopOptions);
   }
 
   @Override
@@ -68,8 +91,11 @@ final class EventBusPogoClient implements PogoClient {
   @Override
   public Flowable<ChildEvent> events() {
     return Flowable.<ChildEvent>create(emitter -> {
-      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.EVENTS_CHILD,
-          msg -> emitter.onNext(ChildEvent.fromJson(msg.body())));
+      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.EVENTS_CHILD, msg -> {
+        if (msg.body().getJsonObject("record") != null) { // a transition; child.moved and child.refused are not
+          emitter.onNext(ChildEvent.fromJson(msg.body()));
+        }
+      });
       emitter.setCancellable(() -> consumer.unregister());
     }, BackpressureStrategy.MISSING)
         // bounded: a subscriber that falls this far behind gets MissingBackpressureException, not an OOM

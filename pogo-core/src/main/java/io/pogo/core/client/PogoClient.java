@@ -36,6 +36,21 @@ public interface PogoClient {
     return start(spec.toJson());
   }
 
+  /** Starts a child without waiting for it to run: completes once its record is in the registry (state starting). */
+  Single<ChildRecord> startAsync(JsonObject spec);
+
+  /**
+   * Waits until a child is in one of {@code states} (at most {@code timeout}, up to 10 minutes). Fails with TIMEOUT,
+   * CHILD_NOT_FOUND (gone, or its async start was refused) or INVALID_STATE (it ended in another state).
+   */
+  Single<ChildRecord> await(String id, java.util.Set<io.pogo.core.child.ChildState> states, java.time.Duration timeout);
+
+  /**
+   * Starts several children: with {@code rollback} all start or none stays (the failure carries the per-child
+   * results in its details), else each stands alone. The reply: {@code {"results","started","failed","rolledBack"}}.
+   */
+  Single<JsonObject> startBatch(List<JsonObject> specs, boolean rollback);
+
   /** Stops a child and removes it; the record returned is its last (state {@code stopped}). */
   Single<ChildRecord> stop(String id);
 
@@ -51,7 +66,7 @@ public interface PogoClient {
   Single<List<LogLine>> logs(String id, int tail);
 
   /**
-   * Every child transition, as it is published; cancel to unsubscribe. Up to 10,000 events are buffered for a slow
+   * Every child transition (the {@code child.<state>} events; moves and refusals are not transitions), as it is published; cancel to unsubscribe. Up to 10,000 events are buffered for a slow
    * subscriber; past that the stream fails with {@code MissingBackpressureException} rather than grow without bound.
    */
   Flowable<ChildEvent> events();

@@ -183,6 +183,10 @@ class ClusterFeaturesTest {
     JsonObject running = request(nodes.get(1), Addresses.CHILD_AWAIT,
         new JsonObject().put("id", "lazy").put("states", new JsonArray().add("running")).put("timeout", "10s"));
     assertEquals("running", running.getString("state"));
+    // the same through the typed client, from a third node
+    io.pogo.core.client.PogoClient typed = io.pogo.core.client.PogoClient.create(nodes.get(2).vertx(), 5_000);
+    assertEquals(io.pogo.core.child.ChildState.RUNNING, typed.await("lazy", Set.of(io.pogo.core.child.ChildState.RUNNING),
+        Duration.ofSeconds(5)).blockingGet().state());
 
     PogoException refused = failure(via, Addresses.CHILD_START_ASYNC,
         new JsonObject().put("id", "lazy").put("kind", "verticle").put("verticle", INTERVAL));
