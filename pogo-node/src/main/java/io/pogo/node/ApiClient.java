@@ -85,8 +85,24 @@ final class ApiClient {
     return send("DELETE", path, null);
   }
 
+  /** A reply's status and body. */
+  record Reply(int status, String body) {
+  }
+
   /** Sends {@code method /api/v1<path>} and returns the body of a 2xx reply. */
   String send(String method, String path, JsonObject body) {
+    Reply reply = exchange(method, path, body);
+    if (reply.status() / 100 == 2) {
+      return reply.body();
+    }
+    throw apiError(reply.status(), reply.body());
+  }
+
+  /**
+   * Sends {@code method /api/v1<path>} and returns whatever the node answered, error statuses included, for the
+   * callers that read a problem's extension members; an unreachable node is still a {@link CliException}.
+   */
+  Reply exchange(String method, String path, JsonObject body) {
     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/api/v1" + path))
         .timeout(timeout)
         .header("Accept", "application/json, application/problem+json");
@@ -107,10 +123,7 @@ final class ApiClient {
     } catch (IOException | UnresolvedAddressException e) {
       throw unreachable(e);
     }
-    if (resp.statusCode() / 100 == 2) {
-      return resp.body();
-    }
-    throw apiError(resp.statusCode(), resp.body());
+    return new Reply(resp.statusCode(), resp.body());
   }
 
   private CliException unreachable(Exception e) {

@@ -3,11 +3,13 @@ package io.pogo.node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code pogo nodes} and {@code pogo cluster}: the cluster as the node behind {@code --api} sees it. */
+/** {@code pogo nodes}, {@code pogo cluster} and {@code pogo drain}: the cluster as the node behind {@code --api} sees it. */
 final class ClusterCommands {
   private ClusterCommands() {
   }
@@ -54,6 +56,47 @@ final class ClusterCommands {
         out().println("quorum       " + q.getValue("mode") + ": needs " + q.getValue("size") + ", largest seen "
             + q.getValue("largestSeen") + ", " + (Boolean.TRUE.equals(q.getBoolean("present")) ? "present" : "LOST"));
         out().println("partitioned  " + c.getValue("partitioned"));
+        out().flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "drain", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Drain the node behind --api: its children move to other nodes (stop-then-start, or start-then-stop "
+          + "for children that ask for it), then it leaves the cluster and its process exits. Answers at once; "
+          + "watch the moves with: pogo nodes, pogo child ls"})
+  static final class Drain extends ChildCommands.Base {
+    /** The node answers at once: an ordinary reply timeout. */
+    static final long REPLY_TIMEOUT_MS = 10_000;
+
+    @Option(names = "--no-exit", description = "stay up once drained, hosting nothing new until the node restarts")
+    boolean noExit;
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "how long the moves may take (default: the node's)")
+    String timeout;
+    @Mixin
+    ChildCommands.Connection conn;
+
+    Drain(CliContext ctx) {
+      super(ctx);
+    }
+
+    @Override
+    ChildCommands.Connection connection() {
+      return conn;
+    }
+
+    @Override
+    public Integer call() {
+      JsonObject body = new JsonObject().put("exit", !noExit);
+      if (timeout != null) {
+        body.put("timeout", ChildCommands.millis(timeout, "--timeout"));
+      }
+      String reply = conn.client(ctx, REPLY_TIMEOUT_MS).post("/node/drain", body);
+      if (!printedJson(reply)) {
+        JsonObject r = object(reply);
+        out().println("draining " + Render.text(r.getValue("node")) + ": " + Render.text(r.getValue("children"))
+            + " children to move; " + (noExit ? "it stays up, hosting nothing new" : "then it leaves the cluster and exits"));
         out().flush();
       }
       return 0;

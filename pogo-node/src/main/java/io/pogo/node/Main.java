@@ -39,9 +39,11 @@ public final class Main implements Callable<Integer> {
     child.addSubcommand("stop", new ChildCommands.Stop(ctx));
     child.addSubcommand("restart", new ChildCommands.Restart(ctx));
     child.addSubcommand("logs", new ChildCommands.Logs(ctx));
+    child.addSubcommand("await", new ChildCommands.Await(ctx));
     root.addSubcommand("child", child);
     root.addSubcommand("nodes", new ClusterCommands.Nodes(ctx));
     root.addSubcommand("cluster", new ClusterCommands.Cluster(ctx));
+    root.addSubcommand("drain", new ClusterCommands.Drain(ctx));
     root.addSubcommand("help", new CommandLine.HelpCommand());
     root.setExecutionExceptionHandler(Main::onException);
     root.setParameterExceptionHandler(new UsageErrors());

@@ -52,15 +52,32 @@ final class Render {
     return s.length() >= w ? s : s + " ".repeat(w - s.length());
   }
 
+  /** Where a child runs: its node, or every replica's node ({@code a,b,c}) for a child with replicas. */
+  static String nodes(JsonObject r) {
+    if (r.getValue("nodes") instanceof JsonArray nodes && !nodes.isEmpty()) {
+      return nodes.stream().map(Render::text).collect(Collectors.joining(","));
+    }
+    return text(r.getValue("node"));
+  }
+
+  /** The pid of a process child, or each replica's ({@code 11,12,-}); "-" when none runs. */
+  static String pids(JsonObject r) {
+    if (r.getValue("replicas") instanceof JsonArray replicas && !replicas.isEmpty()) {
+      List<String> pids = replicas.stream().map(o -> o instanceof JsonObject rep ? text(rep.getValue("pid")) : "-").toList();
+      return pids.stream().allMatch("-"::equals) ? "-" : String.join(",", pids);
+    }
+    return text(r.getValue("pid"));
+  }
+
   /** One table row of a child record. */
   static List<String> childRow(JsonObject r, Instant now) {
     return List.of(
         text(r.getValue("id")),
         text(r.getValue("kind")),
         text(r.getValue("state")),
-        text(r.getValue("node")),
+        cell(nodes(r)),
         text(r.getValue("restarts")),
-        text(r.getValue("pid")),
+        cell(pids(r)),
         ago(r.getValue("startedAt"), now),
         cell(lastExit(r.getValue("lastExit"), now)));
   }
@@ -130,10 +147,20 @@ final class Render {
     kv.add(List.of("id:", text(r.getValue("id"))));
     kv.add(List.of("kind:", text(r.getValue("kind"))));
     kv.add(List.of("state:", text(r.getValue("state"))));
-    kv.add(List.of("node:", text(r.getValue("node"))));
-    kv.add(List.of("epoch:", text(r.getValue("epoch"))));
-    kv.add(List.of("restarts:", text(r.getValue("restarts"))));
+    JsonArray replicas = r.getValue("replicas") instanceof JsonArray a ? a : null;
     JsonObject spec = r.getValue("spec") instanceof JsonObject s ? s : new JsonObject();
+    kv.add(List.of(replicas == null ? "node:" : "nodes:", nodes(r)));
+    if (replicas == null) {
+      kv.add(List.of("epoch:", text(r.getValue("epoch"))));
+    }
+    kv.add(List.of("restarts:", text(r.getValue("restarts"))));
+    Object migration = spec.getValue("migration");
+    if (replicas != null) {
+      kv.add(List.of("replicas:", replicas.size() + " of " + spec.getValue("replicas", replicas.size())
+          + (migration == null ? "" : ", migration " + migration)));
+    } else if (migration != null && !"stop-then-start".equals(migration)) {
+      kv.add(List.of("migration:", String.valueOf(migration)));
+    }
     if ("verticle".equals(r.getValue("kind"))) {
       kv.add(List.of("verticle:", text(spec.getValue("verticle")) + " x" + spec.getValue("instances", 1)));
       kv.add(List.of("deployment:", text(r.getValue("deploymentId"))));
@@ -162,7 +189,67 @@ final class Render {
     for (List<String> l : kv) {
       sb.append(pad(l.get(0), w)).append(' ').append(l.get(1)).append('\n');
     }
+    if (replicas != null) {
+      sb.append('\n');
+      for (String line : replicaTable(replicas, now).split("\n")) {
+        sb.append("  ").append(line).append('\n');
+      }
+    }
     return sb.toString();
+  }
+
+  static final List<String> REPLICA_COLUMNS = List.of("REPLICA", "NODE", "STATE", "EPOCH", "PID", "STARTED", "RESTARTS",
+      "LAST EXIT");
+
+  /** Each replica of a child: where it runs and how it is. */
+  static String replicaTable(JsonArray replicas, Instant now) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Object o : replicas) {
+      if (o instanceof JsonObject rep) {
+        rows.add(List.of(text(rep.getValue("replica")), text(rep.getValue("node")), text(rep.getValue("state")),
+            text(rep.getValue("epoch")), text(rep.getValue("pid")), ago(rep.getValue("startedAt"), now),
+            text(rep.getValue("restarts")), cell(lastExit(rep.getValue("lastExit"), now))));
+      }
+    }
+    return table(REPLICA_COLUMNS, rows);
+  }
+
+  static final List<String> BATCH_COLUMNS = List.of("ID", "OK", "NODE/ERROR");
+
+  /** A batch start's results, one row per child: where it runs, or why it did not start. */
+  static String batchTable(JsonArray results) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Object o : results) {
+      if (!(o instanceof JsonObject res)) {
+        continue;
+      }
+      String id = res.getValue("id") != null ? text(res.getValue("id")) : "#" + text(res.getValue("index"));
+      if (Boolean.TRUE.equals(res.getValue("ok"))) {
+        JsonObject record = res.getValue("record") instanceof JsonObject rec ? rec : new JsonObject();
+        rows.add(List.of(id, "yes", nodes(record)));
+      } else {
+        rows.add(List.of(id, "no", error(res.getValue("error"))));
+      }
+    }
+    return table(BATCH_COLUMNS, rows);
+  }
+
+  /** An error ({@code {"code","message","errors"}}) on one line: the code, then the message, or the field errors. */
+  static String error(Object v) {
+    if (!(v instanceof JsonObject e)) {
+      return "-";
+    }
+    String message = e.getValue("message") instanceof String m ? m : "";
+    if (message.isBlank() && e.getValue("errors") instanceof JsonArray errs) {
+      message = errs.stream().filter(JsonObject.class::isInstance).map(JsonObject.class::cast)
+          .map(fe -> fe.getString("field", "?") + ": " + fe.getString("message", "")).collect(Collectors.joining("; "));
+    }
+    String code = e.getValue("code") instanceof String c ? c : "ERROR";
+    return oneLine(code + ": " + message);
+  }
+
+  private static String oneLine(String s) {
+    return s.replace('\n', ' ').replace('\r', ' ').replace('\t', ' ');
   }
 
   /** {@code 2026-11-21T15:50:01Z (12s ago)}, or "-". */

@@ -1,6 +1,7 @@
 package io.pogo.node;
 
 import io.pogo.core.node.NodeOptionsValidator;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,6 +13,7 @@ import picocli.CommandLine;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -111,5 +113,71 @@ class CliAgainstNodeTest {
     assertTrue(err.contains("verticle") && err.contains("not found"), err);
     assertEquals(0, pogo("child", "ls", "--json"), err);
     assertFalse(out.contains("ghost"), "a refused start leaves nothing behind");
+  }
+
+  /**
+   * {@code pogo child await ID --state STATE} until it succeeds, each attempt a short wait. One long wait would do,
+   * but the registry's awaiter can miss a transition today: the supervisor publishes a child's event before its
+   * report reaches the table, so the look-up the event triggers may still read the previous state, and no later event
+   * comes. A fresh await looks the child up again; the CLI's part (the request and the output) is the same.
+   */
+  private void awaitState(String id, String state) throws InterruptedException {
+    PogoNodeTest.waitFor(id + " " + state, () -> pogo("child", "await", id, "--state", state, "--timeout", "2s") == 0);
+    assertEquals(id + " is " + state + " on cli-node\n", out);
+  }
+
+  @Test
+  void asyncStartThenAwaitAndTheLogsOfReplicaZero() throws InterruptedException {
+    assertEquals(0, pogo("child", "start", "--async", "--id", "later", "--", "sh", "-c", "echo up; exec sleep 1000"), err);
+    assertTrue(out.startsWith("accepted later (process) on cli-node: "), out);
+    awaitState("later", "running");
+    PogoNodeTest.waitFor("the output line", () -> pogo("child", "logs", "later", "--replica", "0", "--raw") == 0
+        && out.contains("up"));
+    assertEquals(1, pogo("child", "logs", "later", "--replica", "1"));
+    assertTrue(err.contains("later"), err);
+    assertEquals(0, pogo("child", "stop", "later"), err);
+
+    assertEquals(0, pogo("child", "start", "--async", "--id", "brief", "--restart", "temporary", "--", "sh", "-c", "exit 0"), err);
+    awaitState("brief", "exited");
+    assertEquals(1, pogo("child", "await", "brief", "--state", "running", "--timeout", "5s"));
+    assertTrue(err.contains("exited"), err);
+    assertEquals(0, pogo("child", "stop", "brief"), err);
+    assertEquals(1, pogo("child", "await", "brief", "--timeout", "5s"));
+    assertTrue(err.contains("brief"), err);
+  }
+
+  @Test
+  void batchesContinueOrRollBack() throws Exception {
+    JsonObject ok = new JsonObject().put("id", "b-ok").put("kind", "process")
+        .put("argv", new JsonArray().add("sleep").add("1000"));
+    JsonObject missing = new JsonObject().put("id", "b-missing").put("kind", "process")
+        .put("argv", new JsonArray().add("no-such-binary-anywhere"));
+    Path file = dir.resolve("batch.json");
+    Files.writeString(file, new JsonArray().add(ok).add(missing).encode());
+    assertEquals(1, pogo("child", "start", "--file", file.toString(), "--on-error", "continue"));
+    String[] lines = out.split("\n");
+    assertTrue(lines[0].matches("ID\\s+OK\\s+NODE/ERROR"), out);
+    assertTrue(lines[1].matches("b-ok\\s+yes\\s+cli-node"), out);
+    assertTrue(lines[2].matches("b-missing\\s+no\\s+VALIDATION_FAILED: .*no-such-binary-anywhere.*"), out);
+    assertEquals("error: 1 of 2 children did not start\n", err);
+
+    JsonObject fresh = ok.copy().put("id", "b-fresh");
+    Files.writeString(file, new JsonObject().put("children", new JsonArray().add(fresh).add(ok)).encode());
+    assertEquals(1, pogo("child", "start", "--file", file.toString()));
+    assertTrue(out.contains("ALREADY_STARTED"), out);
+    assertTrue(err.startsWith("error: batch rolled back: "), err);
+    assertEquals(0, pogo("child", "ls", "--json"), err);
+    assertFalse(out.contains("b-fresh"), "a rolled-back batch leaves nothing behind");
+    assertEquals(0, pogo("child", "stop", "b-ok"), err);
+  }
+
+  @Test
+  void replicasNeedThatManyNodes() {
+    assertEquals(1, pogo("child", "start", "--id", "pair", "--replicas", "2", "--", "sleep", "1000"));
+    assertTrue(err.contains("2 distinct live nodes"), err);
+    assertEquals(1, pogo("child", "start", "--id", "many", "--replicas", "65", "--", "sleep", "1000"));
+    assertTrue(err.contains("replicas"), err);
+    assertEquals(0, pogo("child", "ls", "--json"), err);
+    assertFalse(out.contains("\"pair\""), "a refused start leaves nothing behind");
   }
 }

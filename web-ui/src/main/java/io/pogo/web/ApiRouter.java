@@ -45,13 +45,16 @@ final class ApiRouter {
     router.get(API + "/nodes").handler(node::nodes);
     router.get(API + "/cluster").handler(node::cluster);
     router.post(API + "/cluster/rebalance").handler(node::rebalance);
+    router.post(API + "/node/drain").handler(body).handler(json).handler(node::drain);
 
     router.post(ChildHandlers.BASE).handler(body).handler(json).handler(children::create);
+    router.post(ChildHandlers.BASE + "/batch").handler(body).handler(json).handler(children::batch);
     router.get(ChildHandlers.BASE).handler(children::list);
     router.get(ChildHandlers.BASE + "/:id").handler(children::get);
     router.delete(ChildHandlers.BASE + "/:id").handler(children::stop);
     router.post(ChildHandlers.BASE + "/:id/restart").handler(body).handler(json).handler(children::restart);
     router.get(ChildHandlers.BASE + "/:id/logs").handler(children::logs);
+    router.get(ChildHandlers.BASE + "/:id/await").handler(children::await);
 
     router.get(API + "/events").handler(new EventStream(vertx, EventStream.DEFAULT_HEARTBEAT_MS,
         EventStream.DEFAULT_WRITE_QUEUE_MAX_BYTES));

@@ -1,9 +1,15 @@
 package io.pogo.web;
 
 import io.pogo.core.Addresses;
+import io.pogo.core.error.FieldError;
 import io.pogo.core.error.PogoException;
+import io.pogo.core.json.Durations;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The node's self-description and health. Liveness ({@code /health}) answers from the HTTP verticle alone, so
@@ -47,6 +53,51 @@ final class NodeHandlers {
   void rebalance(RoutingContext ctx) {
     bus.publish(Addresses.CLUSTER_REBALANCE, new JsonObject().put("by", settings.nodeName()));
     Responses.json(ctx, 202, new JsonObject().put("requested", true).put("by", settings.nodeName()));
+  }
+
+  /**
+   * {@code POST /api/v1/node/drain}, body optional {@code {"exit":true,"timeout":"5m"}}: this node's children move to
+   * other nodes, then (unless exit is false) the node leaves the cluster and exits. 202 with the node's answer
+   * {@code {"node","state":"draining","children"}}; progress shows in {@code /api/v1/nodes} and the event stream.
+   */
+  void drain(RoutingContext ctx) {
+    List<FieldError> errs = new ArrayList<>();
+    QueryParams.rejectUnknown(ctx.queryParams(), Set.of(), errs);
+    if (!errs.isEmpty()) {
+      throw PogoException.validation(errs);
+    }
+    JsonObject body = drainRequest(RequestBodies.optionalObject(ctx, "drain options: {\"exit\",\"timeout\"}"));
+    bus.request(Addresses.nodeDrain(settings.nodeName()), body, settings.requestTimeoutMs())
+        .onSuccess(reply -> Responses.json(ctx, 202, reply))
+        .onFailure(ctx::fail);
+  }
+
+  /** Checks the drain options, naming each bad field; returns what to send (only the fields given). Pure. */
+  static JsonObject drainRequest(JsonObject body) {
+    List<FieldError> errs = new ArrayList<>();
+    for (String key : body.fieldNames()) {
+      if (!key.equals("exit") && !key.equals("timeout")) {
+        errs.add(new FieldError(key, "unknown field; drain options are exit and timeout"));
+      }
+    }
+    Object exit = body.getValue("exit");
+    if (exit != null && !(exit instanceof Boolean)) {
+      errs.add(new FieldError("exit", "must be true or false; got " + exit));
+    }
+    Object timeout = body.getValue("timeout");
+    if (body.containsKey("timeout")) {
+      try {
+        if (Durations.parseMillis(timeout) < 1) {
+          errs.add(new FieldError("timeout", "must be positive; got " + timeout));
+        }
+      } catch (IllegalArgumentException e) {
+        errs.add(new FieldError("timeout", e.getMessage()));
+      }
+    }
+    if (!errs.isEmpty()) {
+      throw PogoException.validation(errs);
+    }
+    return body.copy();
   }
 
   /** {@code GET /health}: 200 {@code {"status":"UP","node"}} without touching the event bus. */

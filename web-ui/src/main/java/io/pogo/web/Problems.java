@@ -28,6 +28,10 @@ import java.util.Locale;
  *  "details":{...}}                   (only when the error carries details)
  * </pre>
  *
+ * A handler may add extension members (RFC 9457 section 3.2) by putting a JSON object under {@link #EXTENSIONS} in the
+ * routing context before it fails: a batch start that was rolled back adds its per-child {@code results}. They never
+ * replace the members above.
+ *
  * The status is always {@code code.httpStatus()}. Stack traces never leave the node: an unexpected failure is
  * logged once here, at ERROR with the request line, and the client gets a generic detail.
  */
@@ -35,6 +39,8 @@ final class Problems implements Handler<RoutingContext> {
   static final String CONTENT_TYPE = "application/problem+json";
   /** Problem types are this prefix plus the code in kebab case ({@code VALIDATION_FAILED -> validation-failed}). */
   static final String TYPE_PREFIX = "https://pogo.dev/errors/";
+  /** Routing-context key of a failing request's extension members (a JSON object). */
+  static final String EXTENSIONS = "pogo.problem.extensions";
 
   private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
@@ -63,7 +69,20 @@ final class Problems implements Handler<RoutingContext> {
       resp.putHeader("WWW-Authenticate", req.getHeader(HttpHeaders.AUTHORIZATION) == null
           ? "Bearer realm=\"pogo\"" : "Bearer realm=\"pogo\", error=\"invalid_token\"");
     }
-    resp.end(toJson(problem, req.path()).encode());
+    resp.end(toJson(problem, req.path(), ctx.get(EXTENSIONS)).encode());
+  }
+
+  /** The problem document with extension members added; the standard members win over extensions of the same name. */
+  static JsonObject toJson(PogoException problem, String instance, JsonObject extensions) {
+    JsonObject json = toJson(problem, instance);
+    if (extensions != null) {
+      extensions.forEach(e -> {
+        if (!json.containsKey(e.getKey())) {
+          json.put(e.getKey(), e.getValue());
+        }
+      });
+    }
+    return json;
   }
 
   /** The problem document of a failure; pure, so the wire shape is tested without a server. */

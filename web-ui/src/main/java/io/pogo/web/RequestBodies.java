@@ -69,6 +69,15 @@ final class RequestBodies {
     throw malformed("must be a JSON object (" + what + "); got " + kind(value));
   }
 
+  /** The body as a JSON object, or an empty object when there is no body: for calls whose body is optional. */
+  static JsonObject optionalObject(RoutingContext ctx, String what) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.toString().isBlank()) {
+      return new JsonObject();
+    }
+    return requireObject(ctx, what);
+  }
+
   private static PogoException malformed(String message) {
     return new PogoException(ErrorCode.MALFORMED_REQUEST, "body: " + message,
         List.of(new FieldError("body", message)), null);

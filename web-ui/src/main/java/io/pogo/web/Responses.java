@@ -21,11 +21,20 @@ final class Responses {
   }
 
   static void created(RoutingContext ctx, String location, JsonObject body) {
+    located(ctx, 201, location, body);
+  }
+
+  /** 202: the request was taken and goes on in the background; {@code location} is where to watch it. */
+  static void accepted(RoutingContext ctx, String location, JsonObject body) {
+    located(ctx, 202, location, body);
+  }
+
+  private static void located(RoutingContext ctx, int status, String location, JsonObject body) {
     HttpServerResponse resp = ctx.response();
     if (!resp.closed()) {
       resp.putHeader(HttpHeaders.LOCATION, location);
     }
-    json(ctx, 201, body);
+    json(ctx, status, body);
   }
 
   /** A JSON body with an explicit status; also used by readiness, whose 503 is an answer rather than an error. */

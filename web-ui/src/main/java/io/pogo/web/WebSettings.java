@@ -44,6 +44,24 @@ record WebSettings(NodeOptions options, boolean loopback) {
     return options.requestTimeoutMs() + ChildSpec.MAX_SHUTDOWN_TIMEOUT_MS;
   }
 
+  /**
+   * Timeout of {@code pogo.child.await}: the registry answers by itself when the wait times out, so the HTTP side
+   * waits that long plus one ordinary request timeout, and a TIMEOUT reply names the child's state.
+   */
+  long awaitRequestTimeoutMs(long awaitMs) {
+    return awaitMs + options.requestTimeoutMs();
+  }
+
+  /**
+   * Timeout of a batch start of {@code children} specs: the registry starts {@value ChildHandlers#BATCH_PARALLEL} at a
+   * time, each within a request timeout, and a rollback then stops what started (in parallel, each within its
+   * shutdown timeout, the longest of which is {@code maxShutdownMs}).
+   */
+  long batchRequestTimeoutMs(int children, long maxShutdownMs) {
+    long rounds = Math.max(1, (children + ChildHandlers.BATCH_PARALLEL - 1) / ChildHandlers.BATCH_PARALLEL);
+    return options.requestTimeoutMs() * (rounds + 2) + maxShutdownMs;
+  }
+
   /** Reads need the token when the API is reachable from other machines. */
   boolean readsNeedToken() {
     return !loopback;

@@ -69,6 +69,22 @@ class AuthTest {
   }
 
   @Test
+  void batchAsyncStartAndDrainNeedTheTokenAndAwaitIsARead() {
+    int port = deploy("127.0.0.1");
+    JsonObject batch = new JsonObject().put("children", new io.vertx.core.json.JsonArray()
+        .add(ChildRoutesTest.spec("web-1", "web")));
+    assertProblem(await(client.post(port, "127.0.0.1", "/api/v1/children/batch").sendJsonObject(batch)), 401, "UNAUTHORIZED");
+    assertProblem(await(client.post(port, "127.0.0.1", "/api/v1/children?wait=false")
+        .sendJsonObject(ChildRoutesTest.spec("web-2", "web"))), 401, "UNAUTHORIZED");
+    assertProblem(send(client.post(port, "127.0.0.1", "/api/v1/node/drain")), 401, "UNAUTHORIZED");
+
+    HttpResponse<Buffer> ok = await(bearer(client.post(port, "127.0.0.1", "/api/v1/children/batch"), TOKEN).sendJsonObject(batch));
+    assertEquals(200, ok.statusCode(), ok::bodyAsString);
+    assertEquals(200, send(client.get(port, "127.0.0.1", "/api/v1/children/web-1/await")).statusCode());
+    assertEquals(202, send(bearer(client.post(port, "127.0.0.1", "/api/v1/node/drain"), TOKEN)).statusCode());
+  }
+
+  @Test
   void theTokenIsCheckedBeforeTheBodyIsRead() {
     int port = deploy("127.0.0.1");
     HttpResponse<Buffer> resp = await(client.post(port, "127.0.0.1", "/api/v1/children")

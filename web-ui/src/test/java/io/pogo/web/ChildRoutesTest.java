@@ -161,6 +161,16 @@ class ChildRoutesTest {
   }
 
   @Test
+  void logsOfAReplicaAskForThatReplica() {
+    create(spec("web-1", "web"));
+    assertEquals(200, get("/api/v1/children/web-1/logs?replica=2&tail=5").statusCode());
+    assertEquals(new JsonObject().put("id", "web-1").put("tail", 5).put("replica", 2),
+        registry.received.get(registry.received.size() - 1).body());
+    JsonObject p = assertProblem(get("/api/v1/children/web-1/logs?replica=64"), 400, "VALIDATION_FAILED");
+    assertEquals(List.of("replica"), fields(p));
+  }
+
+  @Test
   void logsDefaultTailIs200() {
     create(spec("web-1", "web"));
     assertEquals(200, get("/api/v1/children/web-1/logs").statusCode());

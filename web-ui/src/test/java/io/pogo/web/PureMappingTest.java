@@ -61,13 +61,61 @@ class PureMappingTest {
 
   @Test
   void logParamsDefaultsAndBounds() {
-    assertEquals(new LogParams(200, null), LogParams.parse(MultiMap.caseInsensitiveMultiMap()));
-    assertEquals(new LogParams(10_000, true),
-        LogParams.parse(MultiMap.caseInsensitiveMultiMap().add("tail", "10000").add("format", "text")));
+    assertEquals(new LogParams(200, null, null), LogParams.parse(MultiMap.caseInsensitiveMultiMap()));
+    assertEquals(new LogParams(10_000, true, 63), LogParams.parse(MultiMap.caseInsensitiveMultiMap().add("tail", "10000")
+        .add("format", "text").add("replica", "63")));
     assertEquals(1, LogParams.parse(MultiMap.caseInsensitiveMultiMap().add("tail", "1")).tail());
     PogoException e = assertThrows(PogoException.class,
         () -> LogParams.parse(MultiMap.caseInsensitiveMultiMap().add("tail", "99999999999").add("lines", "3")));
     assertEquals(List.of("lines", "tail"), e.errors().stream().map(FieldError::field).sorted().toList());
+  }
+
+  @Test
+  void logReplicaIsAWholeNumberBelowTheReplicaLimit() {
+    assertEquals(0, LogParams.parse(MultiMap.caseInsensitiveMultiMap().add("replica", "0")).replica());
+    for (String bad : List.of("64", "-1", "one", "", "1.5", "007")) {
+      PogoException e = assertThrows(PogoException.class,
+          () -> LogParams.parse(MultiMap.caseInsensitiveMultiMap().add("replica", bad)), bad);
+      assertEquals(List.of("replica"), e.errors().stream().map(FieldError::field).toList(), bad);
+    }
+  }
+
+  @Test
+  void awaitParamsDefaultsAndForms() {
+    AwaitParams d = AwaitParams.parse(MultiMap.caseInsensitiveMultiMap());
+    assertEquals(new AwaitParams(List.of("running"), 30_000), d);
+    assertEquals(new JsonObject().put("id", "c").put("states", new JsonArray().add("running")).put("timeout", 30_000L),
+        d.toRequest("c"));
+    assertEquals(new AwaitParams(List.of("exited", "failed", "running"), 250), AwaitParams.parse(MultiMap
+        .caseInsensitiveMultiMap().add("states", "exited,failed").add("states", "running,exited").add("timeout", "250")));
+    assertEquals(600_000, AwaitParams.parse(MultiMap.caseInsensitiveMultiMap().add("timeout", "10m")).timeoutMs());
+    PogoException e = assertThrows(PogoException.class, () -> AwaitParams.parse(MultiMap.caseInsensitiveMultiMap()
+        .add("states", "up").add("timeout", "1y").add("id", "x")));
+    assertEquals(List.of("id", "states", "timeout"), e.errors().stream().map(FieldError::field).sorted().toList());
+  }
+
+  @Test
+  void drainRequestKeepsWhatIsGivenAndNamesBadFields() {
+    assertEquals(new JsonObject(), NodeHandlers.drainRequest(new JsonObject()));
+    JsonObject ok = new JsonObject().put("exit", false).put("timeout", "5m");
+    assertEquals(ok, NodeHandlers.drainRequest(ok));
+    assertEquals(new JsonObject().put("timeout", 1000), NodeHandlers.drainRequest(new JsonObject().put("timeout", 1000)));
+    PogoException e = assertThrows(PogoException.class, () -> NodeHandlers.drainRequest(new JsonObject()
+        .put("exit", "yes").put("timeout", "later").put("force", true)));
+    assertEquals(List.of("exit", "force", "timeout"), e.errors().stream().map(FieldError::field).sorted().toList());
+    e = assertThrows(PogoException.class, () -> NodeHandlers.drainRequest(new JsonObject().put("timeout", 0)));
+    assertEquals("timeout", e.errors().get(0).field());
+  }
+
+  @Test
+  void problemExtensionsAreAddedWithoutReplacingStandardMembers() {
+    PogoException e = new PogoException(ErrorCode.ALREADY_STARTED, "batch rolled back: x");
+    JsonObject ext = new JsonObject().put("results", new JsonArray().add(1)).put("status", 200).put("rolledBack", true);
+    JsonObject p = Problems.toJson(e, "/api/v1/children/batch", ext);
+    assertEquals(409, p.getInteger("status"));
+    assertEquals(new JsonArray().add(1), p.getJsonArray("results"));
+    assertEquals(true, p.getBoolean("rolledBack"));
+    assertEquals(Problems.toJson(e, "/x"), Problems.toJson(e, "/x", null));
   }
 
   @Test
