@@ -176,7 +176,7 @@ final class ChildCommands implements Callable<Integer> {
           "With --on-error rollback (the default) all start or none stays. Exit code 1 when any child did not start."})
   static final class Start extends Leaf {
     /** How many starts of a batch the registry runs at once; scales the default reply timeout of a batch. */
-    static final int BATCH_PARALLEL = 16;
+    static final int BATCH_PARALLEL = io.pogo.core.Limits.BATCH_PARALLEL;
 
     @Option(names = "--file", paramLabel = "FILE", description = "spec, or a batch of specs, as a JSON file ('-' for standard input)")
     String file;

@@ -115,14 +115,9 @@ class CliAgainstNodeTest {
     assertFalse(out.contains("ghost"), "a refused start leaves nothing behind");
   }
 
-  /**
-   * {@code pogo child await ID --state STATE} until it succeeds, each attempt a short wait. One long wait would do,
-   * but the registry's awaiter can miss a transition today: the supervisor publishes a child's event before its
-   * report reaches the table, so the look-up the event triggers may still read the previous state, and no later event
-   * comes. A fresh await looks the child up again; the CLI's part (the request and the output) is the same.
-   */
-  private void awaitState(String id, String state) throws InterruptedException {
-    PogoNodeTest.waitFor(id + " " + state, () -> pogo("child", "await", id, "--state", state, "--timeout", "2s") == 0);
+  /** One long wait: the awaiter answers on the transition's event, even before the registry has the report. */
+  private void awaitState(String id, String state) {
+    assertEquals(0, pogo("child", "await", id, "--state", state, "--timeout", "20s"), err);
     assertEquals(id + " is " + state + " on cli-node\n", out);
   }
 

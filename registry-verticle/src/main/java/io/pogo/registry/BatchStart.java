@@ -27,8 +27,8 @@ import java.util.function.Function;
  */
 final class BatchStart {
   private static final Logger log = LoggerFactory.getLogger(BatchStart.class);
-  static final int MAX_CHILDREN = 1_000;
-  static final int PARALLEL = 16;
+  static final int MAX_CHILDREN = io.pogo.core.Limits.BATCH_MAX_CHILDREN;
+  static final int PARALLEL = io.pogo.core.Limits.BATCH_PARALLEL;
   private static final Set<String> FIELDS = Set.of("children", "onError");
   /** Failures after which nothing of the child is in the table: nothing to undo. */
   private static final Set<ErrorCode> NOTHING_RECORDED = Set.of(ErrorCode.VALIDATION_FAILED, ErrorCode.MALFORMED_REQUEST,

@@ -28,19 +28,19 @@ import java.util.function.Function;
  */
 final class ChildAwaiter {
   static final int MAX_WAITERS = 10_000;
-  static final long DEFAULT_TIMEOUT_MS = 30_000;
-  static final long MAX_TIMEOUT_MS = 600_000;
+  static final long DEFAULT_TIMEOUT_MS = io.pogo.core.Limits.AWAIT_DEFAULT_TIMEOUT_MS;
+  static final long MAX_TIMEOUT_MS = io.pogo.core.Limits.AWAIT_MAX_TIMEOUT_MS;
   private static final Set<String> TERMINAL = Set.of(ChildState.FAILED.wire(), ChildState.EXITED.wire(), ChildState.STOPPED.wire());
 
   private final Vertx vertx;
-  private final Function<String, Future<JsonObject>> lookup;
+  private final Function<String, Future<List<JsonObject>>> lookup;
   private final Map<String, List<Waiter>> waiters = new HashMap<>();
   private int count;
   private MessageConsumer<JsonObject> events;
   private Future<Void> listening = Future.succeededFuture();
 
-  /** @param lookup a child's current (combined) record by id; fails with CHILD_NOT_FOUND when it is gone */
-  ChildAwaiter(Vertx vertx, Function<String, Future<JsonObject>> lookup) {
+  /** @param lookup a child's replica records by id, in replica order; fails with CHILD_NOT_FOUND when it is gone */
+  ChildAwaiter(Vertx vertx, Function<String, Future<List<JsonObject>>> lookup) {
     this.vertx = vertx;
     this.lookup = lookup;
   }
@@ -57,16 +57,25 @@ final class ChildAwaiter {
       this.states = states;
     }
 
-    void check() {
+    /**
+     * Looks the child up again. {@code reported} is the record an event carried: a supervisor publishes a transition
+     * before its report reaches the table, so the table may still show the state before; the newer of the two counts.
+     */
+    void check(JsonObject reported) {
       if (result.future().isComplete()) {
         return;
       }
       lookup.apply(id).onComplete(ar -> {
         if (ar.failed()) {
-          finish(null, PogoException.from(ar.cause()));
+          PogoException pe = PogoException.from(ar.cause());
+          if (reported != null && pe.code() == ErrorCode.CHILD_NOT_FOUND && states.contains(reported.getString("state"))) {
+            finish(reported, null); // its last transition removed it (a stop): that is the state waited for
+          } else {
+            finish(null, pe);
+          }
           return;
         }
-        JsonObject record = ar.result();
+        JsonObject record = ReplicaRecords.combineOne(newest(ar.result(), reported));
         String state = record.getString("state");
         lastState = state;
         if (states.contains(state)) {
@@ -134,7 +143,7 @@ final class ChildAwaiter {
     long ms = timeout;
     w.timer = vertx.setTimer(ms, t -> w.finish(null, new PogoException(ErrorCode.TIMEOUT, "child \"" + id + "\" was still "
         + w.lastState + " after " + Durations.format(ms) + " (waiting for " + String.join(" or ", states) + ")")));
-    listen().onComplete(ar -> w.check());
+    listen().onComplete(ar -> w.check(null));
     return w.result.future();
   }
 
@@ -156,9 +165,31 @@ final class ChildAwaiter {
         w.finish(null, new PogoException(ErrorCode.CHILD_NOT_FOUND, "child \"" + w.id + "\" was not started: "
             + event.getString("reason")));
       } else {
-        w.check();
+        w.check(event.getJsonObject("record"));
       }
     }
+  }
+
+  /** The replicas with {@code reported} in place of its replica's stored record when it is as new or newer. */
+  static List<JsonObject> newest(List<JsonObject> stored, JsonObject reported) {
+    if (reported == null) {
+      return stored;
+    }
+    List<JsonObject> out = new ArrayList<>(stored);
+    int replica = reported.getInteger("replica", 0);
+    for (int i = 0; i < out.size(); i++) {
+      JsonObject s = out.get(i);
+      if (s.getInteger("replica", 0) == replica) {
+        boolean newer = reported.getLong("epoch", 0L) > s.getLong("epoch", 0L)
+            || (reported.getLong("epoch", 0L) == s.getLong("epoch", 0L)
+                && reported.getLong("updatedAt", 0L) >= s.getLong("updatedAt", 0L));
+        if (newer) {
+          out.set(i, reported);
+        }
+        return out;
+      }
+    }
+    return out;
   }
 
   private void remove(Waiter w) {

@@ -35,7 +35,7 @@ public final class RegistryVerticle extends VerticleBase {
     cluster = createClusterView(options);
     ChildOperations ops = new ChildOperations(vertx, store, options, cluster, System::currentTimeMillis);
     reconciler = new Reconciler(vertx, store, options, cluster, System::currentTimeMillis);
-    ChildAwaiter awaiter = new ChildAwaiter(vertx, id -> ops.get(new io.vertx.core.json.JsonObject().put("id", id)));
+    ChildAwaiter awaiter = new ChildAwaiter(vertx, ops::replicasOf);
     BatchStart batch = new BatchStart(ops::start, ops::stop);
     EventBusService service = new EventBusService(vertx.eventBus())
         .serve(Addresses.CHILD_START, ops::start)

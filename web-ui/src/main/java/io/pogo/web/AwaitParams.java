@@ -25,9 +25,9 @@ import java.util.Set;
  */
 record AwaitParams(List<String> states, long timeoutMs) {
   /** The registry's default wait ({@code ChildAwaiter.DEFAULT_TIMEOUT_MS}). */
-  static final long DEFAULT_TIMEOUT_MS = 30_000;
+  static final long DEFAULT_TIMEOUT_MS = io.pogo.core.Limits.AWAIT_DEFAULT_TIMEOUT_MS;
   /** The registry's longest wait ({@code ChildAwaiter.MAX_TIMEOUT_MS}). */
-  static final long MAX_TIMEOUT_MS = 600_000;
+  static final long MAX_TIMEOUT_MS = io.pogo.core.Limits.AWAIT_MAX_TIMEOUT_MS;
   private static final Set<String> KNOWN = Set.of("states", "timeout");
 
   static AwaitParams parse(MultiMap params) {

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 final class ChildHandlers {
   static final String BASE = "/api/v1/children";
   /** How many starts of a batch the registry runs at once ({@code BatchStart.PARALLEL}); bounds a batch's wait. */
-  static final int BATCH_PARALLEL = 16;
+  static final int BATCH_PARALLEL = io.pogo.core.Limits.BATCH_PARALLEL;
   private static final Set<String> CREATE_PARAMS = Set.of("wait");
   private static final Pattern ID = Pattern.compile(ChildSpec.ID_PATTERN);
 
