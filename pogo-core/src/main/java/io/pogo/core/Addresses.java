@@ -57,6 +57,19 @@ public final class Addresses {
    */
   public static final String REGISTRY_DRAIN = "pogo.registry.drain";
 
+  /**
+   * The node's verticles are all deployed (local delivery only): its registry publishes it as {@code up}, a placement
+   * candidate. Until then it is {@code joining}, so no child is moved to a supervisor that does not answer yet.
+   */
+  public static final String REGISTRY_READY = "pogo.registry.ready";
+
+  /**
+   * A supervisor runs a child whose record vanished from the table (lost with the members that held it) although
+   * nobody reassigned it: it puts its record back if the key is still free. Body: {@code {"record"}}. Fails with
+   * FENCED when the key is taken (a new start, or another owner), and the supervisor stops its instance.
+   */
+  public static final String REGISTRY_RECLAIM = "pogo.registry.reclaim";
+
   /** Supervisor-state reports into the registry. Body: {@code {"record","remove"}}; fails with FENCED for a stale owner. */
   public static final String REGISTRY_REPORT = "pogo.registry.report";
 

@@ -123,6 +123,7 @@ public final class PogoNode {
           List<String> ids = new ArrayList<>();
           PogoNode node = new PogoNode(options, vertx, cm, ids);
           deployAll(vertx, options, verticles, 0, ids)
+              .compose(v -> node.markReady())
               .compose(v -> node.serveDrain())
               .compose(v -> node.startDeclaredChildren())
               .onComplete(deployed -> {
@@ -203,6 +204,18 @@ public final class PogoNode {
   /** What to run after a drain with exit has stopped this node (the CLI: exit the JVM). */
   public void onDrainedExit(Runnable action) {
     onDrainedExit = action;
+  }
+
+  /** Every verticle is deployed: the registry may now publish this node as a placement candidate. */
+  private Future<Void> markReady() {
+    if (!options.hasRole("registry")) {
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().request(Addresses.REGISTRY_READY, new JsonObject(), Requests.local(options.requestTimeoutMs()))
+        .<Void>mapEmpty()
+        .recover(t -> t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+            ? Future.succeededFuture() // a node assembled without the registry verticle (tests, embedding)
+            : Future.failedFuture(t));
   }
 
   private Future<Void> serveDrain() {

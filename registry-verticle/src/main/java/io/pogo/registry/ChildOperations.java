@@ -345,6 +345,24 @@ final class ChildOperations {
     });
   }
 
+  /** A supervisor puts back the record of a child it runs that the table lost: only if the key is still free. */
+  Future<JsonObject> reclaim(JsonObject body) {
+    JsonObject record = body.getJsonObject("record");
+    if (record == null || record.getString("id") == null) {
+      return Future.failedFuture(PogoException.validation("record", "is required"));
+    }
+    String key = ChildRecord.key(record);
+    return store.claim(key, record).compose(existing -> {
+      if (existing == null) {
+        log.warn("child {} was missing from the table while node {} ran it at epoch {}; its record is back", key,
+            record.getString("node"), record.getLong("epoch"));
+        return Future.succeededFuture(new JsonObject());
+      }
+      return Future.failedFuture(new PogoException(ErrorCode.FENCED, "child \"" + key + "\" is recorded on node "
+          + existing.getString("node") + " at epoch " + existing.getLong("epoch") + ": stop that instance"));
+    });
+  }
+
   /** A supervisor's report of a transition: {@code {"record", "remove"}}. */
   Future<JsonObject> report(JsonObject body) {
     JsonObject record = body.getJsonObject("record");

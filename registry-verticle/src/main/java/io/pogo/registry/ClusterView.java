@@ -45,6 +45,9 @@ interface ClusterView {
   /** Publishes this node and starts watching the cluster. */
   Future<Void> start();
 
+  /** Marks this node {@code up} once every verticle of it is deployed: from then on it is a placement candidate. */
+  Future<Void> markUp();
+
   /** Marks this node {@code draining}: it stays a member but is no longer a candidate for placement. */
   Future<Void> markDraining();
 

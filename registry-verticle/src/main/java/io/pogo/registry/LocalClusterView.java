@@ -66,6 +66,11 @@ final class LocalClusterView implements ClusterView {
   }
 
   @Override
+  public Future<Void> markUp() {
+    return Future.succeededFuture(); // alone, it is up from the start
+  }
+
+  @Override
   public Future<Void> markDraining() {
     draining = true; // alone, nothing can move: the drain ends at once
     return Future.succeededFuture();

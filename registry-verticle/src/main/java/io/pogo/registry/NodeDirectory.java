@@ -56,7 +56,7 @@ final class NodeDirectory implements ClusterView {
   private final IMap<String, HazelcastJsonValue> map;
   private final long startedAt;
   /** This node's own state as it publishes it: up, then draining; read by the refresh on a worker. */
-  private volatile String ownState = "up";
+  private volatile String ownState = "joining";
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final List<UUID> registrations = new ArrayList<>();
   private volatile Snapshot snapshot;
@@ -100,7 +100,7 @@ final class NodeDirectory implements ClusterView {
   @Override
   public Future<Void> start() {
     String uuid = hazelcast.getCluster().getLocalMember().getUuid().toString();
-    JsonObject own = record(options, uuid, startedAt);
+    JsonObject own = record(options, uuid, startedAt).put("state", ownState);
     return vertx.executeBlocking(() -> {
       Set<String> members = memberUuids();
       HazelcastJsonValue existing = map.get(options.name());
@@ -132,8 +132,21 @@ final class NodeDirectory implements ClusterView {
   }
 
   @Override
+  public Future<Void> markUp() {
+    if (!"joining".equals(ownState)) {
+      return Future.succeededFuture(); // draining stays draining
+    }
+    ownState = "up";
+    return publishOwnState();
+  }
+
+  @Override
   public Future<Void> markDraining() {
     ownState = "draining";
+    return publishOwnState();
+  }
+
+  private Future<Void> publishOwnState() {
     return vertx.executeBlocking(() -> {
       HazelcastJsonValue own = map.get(options.name());
       if (own != null) {

@@ -49,10 +49,19 @@ public final class RegistryVerticle extends VerticleBase {
         .serve(Addresses.CHILD_LOGS, ops::logs)
         .serve(Addresses.REGISTRY_REPORT, ops::report)
         .serve(Addresses.REGISTRY_ASSIGNMENT, ops::assignment)
+        .serve(Addresses.REGISTRY_RECLAIM, ops::reclaim)
         .serve(Addresses.NODES_LIST, ops::nodes)
         .serve(Addresses.CLUSTER_INFO, ops::clusterInfo);
     log.debug("registry of node {} uses {}", options.name(), store.getClass().getSimpleName());
     vertx.eventBus().consumer(Addresses.CLUSTER_REBALANCE, msg -> reconciler.rebalance());
+    // the node's verticles are all deployed: from now on it may host children
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.REGISTRY_READY, msg -> cluster.markUp().onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(new JsonObject());
+      } else {
+        PogoException.from(ar.cause()).failMessage(msg);
+      }
+    }));
     // this node's own drain: asked by the node (its HTTP API or its shutdown), never by another node
     vertx.eventBus().<JsonObject>localConsumer(Addresses.REGISTRY_DRAIN, msg -> drain(msg.body()).onComplete(ar -> {
       if (ar.succeeded()) {

@@ -183,11 +183,42 @@ public final class SupervisorVerticle extends VerticleBase {
             boolean movingOn = handover != null && handover - System.nanoTime() > 0;
             if (older && !movingOn && child.state() != ChildState.STOPPED && !child.isFenced()
                 && (epoch == null || epoch != child.epoch())) {
-              fence(child, epoch == null ? "its record is gone" : "the registry assigns epoch " + epoch + " elsewhere");
+              confirmThenFence(child);
             }
           }
         })
         .onFailure(err -> log.debug("assignment check on {} skipped: {}", options.name(), err.getMessage()));
+  }
+
+  /**
+   * A listing is a query, and a query can miss a record being rewritten: ask for the child's own record before acting.
+   * Assigned elsewhere: fence. Gone although nobody reassigned it (lost with the members that held it): put it back.
+   */
+  private void confirmThenFence(SupervisedChild child) {
+    JsonObject ask = new JsonObject().put("id", child.spec().id()).put("replica", child.replica());
+    vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_ASSIGNMENT, ask, toRegistry()).onComplete(ar -> {
+      if (child.isFenced() || child.state() == ChildState.STOPPED || children.get(child.key()) != child) {
+        return;
+      }
+      if (ar.succeeded()) {
+        JsonObject a = ar.result().body();
+        if (!options.name().equals(a.getString("node")) || a.getLong("epoch", 0L) != child.epoch()) {
+          fence(child, "the registry assigns it to " + a.getString("node") + " at epoch " + a.getLong("epoch"));
+        }
+        return;
+      }
+      PogoException pe = PogoException.from(ar.cause());
+      if (pe.code() != ErrorCode.CHILD_NOT_FOUND) {
+        log.debug("assignment of {} not confirmed on {}: {}", child.key(), options.name(), pe.getMessage());
+        return;
+      }
+      vertx.eventBus().request(Addresses.REGISTRY_RECLAIM, new JsonObject().put("record", child.record().toJson()), toRegistry())
+          .onFailure(err -> {
+            if (PogoException.from(err).code() == ErrorCode.FENCED) {
+              fence(child, "its record was lost and the id is now taken: " + PogoException.from(err).getMessage());
+            }
+          });
+    });
   }
 
   private void fence(SupervisedChild child, String why) {
@@ -293,10 +324,14 @@ public final class SupervisorVerticle extends VerticleBase {
     SupervisedChild existing = children.get(key);
     Future<?> before = Future.succeededFuture();
     if (existing != null && existing.state() != ChildState.STOPPED && !existing.isFenced()) {
-      if (existing.epoch() == epoch) {
-        return Future.succeededFuture(existing.record().toJson()); // a retried start: same answer
+      if (existing.epoch() == epoch && existing.spec().equals(spec)) {
+        // a retried start: same answer, and the table gets the instance's state again (a new claim of a lost
+        // record says starting)
+        ChildRecord now = existing.record();
+        return vertx.eventBus().request(Addresses.REGISTRY_REPORT, new JsonObject().put("record", now.toJson()).put("remove", false),
+            toRegistry()).transform(ar -> Future.succeededFuture(now.toJson()));
       }
-      if (existing.epoch() > epoch) {
+      if (existing.epoch() > epoch && existing.spec().equals(spec)) {
         return Future.failedFuture(fenced(key, epoch, "epoch " + existing.epoch() + " already runs here"));
       }
       before = existing.fence("epoch " + epoch + " replaces it").onComplete(ar -> forget(existing));
