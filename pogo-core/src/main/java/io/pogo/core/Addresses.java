@@ -63,13 +63,6 @@ public final class Addresses {
    */
   public static final String REGISTRY_READY = "pogo.registry.ready";
 
-  /**
-   * A supervisor runs a child whose record vanished from the table (lost with the members that held it) although
-   * nobody reassigned it: it puts its record back if the key is still free. Body: {@code {"record"}}. Fails with
-   * FENCED when the key is taken (a new start, or another owner), and the supervisor stops its instance.
-   */
-  public static final String REGISTRY_RECLAIM = "pogo.registry.reclaim";
-
   /** Supervisor-state reports into the registry. Body: {@code {"record","remove"}}; fails with FENCED for a stale owner. */
   public static final String REGISTRY_REPORT = "pogo.registry.report";
 

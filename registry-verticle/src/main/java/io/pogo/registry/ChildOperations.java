@@ -190,23 +190,46 @@ final class ChildOperations {
   }
 
   private Future<JsonObject> stopReplica(JsonObject record) {
+    return stopReplica(record, 1);
+  }
+
+  /** Moves a stop may chase before it gives up: a child that moves this often is being rebalanced in a loop. */
+  static final int STOP_CHASES = 3;
+
+  private Future<JsonObject> stopReplica(JsonObject record, int attempt) {
     String id = record.getString("id");
     int replica = record.getInteger("replica", 0);
     String key = ChildRecord.key(record);
     String node = record.getString("node");
+    long epoch = record.getLong("epoch", 0L);
     long timeout = shutdownTimeout(record) + options.requestTimeoutMs();
     JsonObject body = new JsonObject().put("id", id).put("replica", replica);
     return this.<JsonObject>request(node, SupervisorOps.STOP, body, timeout)
         .recover(err -> {
           PogoException pe = PogoException.from(err);
-          if (pe.code() == ErrorCode.CHILD_NOT_FOUND || pe.code() == ErrorCode.UNAVAILABLE) {
-            // the table names a node that does not run the child: the record is stale, and removing it is the stop
-            log.warn("child {} was recorded on node {}, which does not run it ({}); removing the record", key, node, pe.getMessage());
-            JsonObject stopped = record.copy().put("state", ChildState.STOPPED.wire()).put("pid", null).put("deploymentId", null)
-                .put("lastExit", ExitInfo.shutdown("removed: node " + node + " does not run it", clock.getAsLong()).toJson());
-            return store.remove(key).map(stopped);
+          if (pe.code() != ErrorCode.CHILD_NOT_FOUND && pe.code() != ErrorCode.UNAVAILABLE) {
+            return Future.failedFuture(pe);
           }
-          return Future.failedFuture(pe);
+          JsonObject stopped = record.copy().put("state", ChildState.STOPPED.wire()).put("pid", null).put("deploymentId", null)
+              .put("lastExit", ExitInfo.shutdown("removed: node " + node + " does not run it", clock.getAsLong()).toJson());
+          // the table names a node that does not run the child: if the record is still the one read, it is stale and
+          // removing it is the stop; if it changed meanwhile (a move, a failover), the stop follows the child
+          return store.removeIfOwner(key, node, epoch).compose(removed -> {
+            if (removed) {
+              log.warn("child {} was recorded on node {}, which does not run it ({}); record removed", key, node, pe.getMessage());
+              return Future.succeededFuture(stopped);
+            }
+            return store.get(key).compose(now -> {
+              if (now == null) {
+                return Future.succeededFuture(stopped); // stopped by someone else meanwhile
+              }
+              if (attempt >= STOP_CHASES) {
+                return Future.failedFuture(new PogoException(ErrorCode.INVALID_STATE, "child \"" + key + "\" moved "
+                    + attempt + " times while being stopped; try the stop again"));
+              }
+              return stopReplica(now, attempt + 1);
+            });
+          });
         }); // on success the supervisor's last report removed the record
   }
 
@@ -342,24 +365,6 @@ final class ChildOperations {
             + "output goes to the log of node " + record.getString("node") + "; only process children have logs here"));
       }
       return request(record.getString("node"), SupervisorOps.LOGS, body, options.requestTimeoutMs());
-    });
-  }
-
-  /** A supervisor puts back the record of a child it runs that the table lost: only if the key is still free. */
-  Future<JsonObject> reclaim(JsonObject body) {
-    JsonObject record = body.getJsonObject("record");
-    if (record == null || record.getString("id") == null) {
-      return Future.failedFuture(PogoException.validation("record", "is required"));
-    }
-    String key = ChildRecord.key(record);
-    return store.claim(key, record).compose(existing -> {
-      if (existing == null) {
-        log.warn("child {} was missing from the table while node {} ran it at epoch {}; its record is back", key,
-            record.getString("node"), record.getLong("epoch"));
-        return Future.succeededFuture(new JsonObject());
-      }
-      return Future.failedFuture(new PogoException(ErrorCode.FENCED, "child \"" + key + "\" is recorded on node "
-          + existing.getString("node") + " at epoch " + existing.getLong("epoch") + ": stop that instance"));
     });
   }
 

@@ -49,7 +49,6 @@ public final class RegistryVerticle extends VerticleBase {
         .serve(Addresses.CHILD_LOGS, ops::logs)
         .serve(Addresses.REGISTRY_REPORT, ops::report)
         .serve(Addresses.REGISTRY_ASSIGNMENT, ops::assignment)
-        .serve(Addresses.REGISTRY_RECLAIM, ops::reclaim)
         .serve(Addresses.NODES_LIST, ops::nodes)
         .serve(Addresses.CLUSTER_INFO, ops::clusterInfo);
     log.debug("registry of node {} uses {}", options.name(), store.getClass().getSimpleName());

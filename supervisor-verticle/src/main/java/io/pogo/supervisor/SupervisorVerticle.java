@@ -192,7 +192,7 @@ public final class SupervisorVerticle extends VerticleBase {
 
   /**
    * A listing is a query, and a query can miss a record being rewritten: ask for the child's own record before acting.
-   * Assigned elsewhere: fence. Gone although nobody reassigned it (lost with the members that held it): put it back.
+   * Assigned elsewhere, or gone: fence.
    */
   private void confirmThenFence(SupervisedChild child) {
     JsonObject ask = new JsonObject().put("id", child.spec().id()).put("replica", child.replica());
@@ -208,16 +208,11 @@ public final class SupervisorVerticle extends VerticleBase {
         return;
       }
       PogoException pe = PogoException.from(ar.cause());
-      if (pe.code() != ErrorCode.CHILD_NOT_FOUND) {
+      if (pe.code() == ErrorCode.CHILD_NOT_FOUND) {
+        fence(child, "its record is gone"); // stopped (the stop raced a move), or lost with more members than it has backups
+      } else {
         log.debug("assignment of {} not confirmed on {}: {}", child.key(), options.name(), pe.getMessage());
-        return;
       }
-      vertx.eventBus().request(Addresses.REGISTRY_RECLAIM, new JsonObject().put("record", child.record().toJson()), toRegistry())
-          .onFailure(err -> {
-            if (PogoException.from(err).code() == ErrorCode.FENCED) {
-              fence(child, "its record was lost and the id is now taken: " + PogoException.from(err).getMessage());
-            }
-          });
     });
   }
 

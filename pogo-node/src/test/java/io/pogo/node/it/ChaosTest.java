@@ -198,8 +198,8 @@ class ChaosTest {
     log.info(summary);
     if (!problems.isEmpty()) {
       List<String> lost = atRisk.stream().filter(id -> problems.stream().anyMatch(p -> p.startsWith(id + ":"))).toList();
-      String hint = lost.isEmpty() ? "" : "\nhint: the registry records of " + lost + " had every replica (primary and its one "
-          + "backup) on nodes that crashed together, so Hazelcast lost them; see the notes below";
+      String hint = lost.isEmpty() ? "" : "\nhint: the registry records of " + lost + " had every replica (primary and its two "
+          + "backups) on nodes that crashed together, so Hazelcast lost them; see the notes below";
       List<String> invisible = names(live).stream().filter(atRisk::contains).toList();
       if (!invisible.isEmpty()) {
         hint += "\nhint: the directory records (pogo.nodes) of the live nodes " + invisible + " had every replica on nodes that "
@@ -467,7 +467,7 @@ class ChaosTest {
   }
 
   /**
-   * Diagnosis: the registry's records ({@code pogo.children}, {@code pogo.nodes}; Hazelcast maps with one backup) whose
+   * Diagnosis: the registry's records ({@code pogo.children}, {@code pogo.nodes}; Hazelcast maps with two backups) whose
    * every replica is on the nodes about to crash together. Read from a survivor's partition table (internal API).
    */
   private void noteReplicasOn(List<PogoNode> victims, String when) {
@@ -488,7 +488,7 @@ class ChaosTest {
         com.hazelcast.internal.partition.InternalPartition partition = partitions.getPartition(pid);
         List<String> on = new ArrayList<>();
         boolean all = true;
-        for (int i = 0; i <= 1; i++) { // the maps keep one backup: replica 0 (primary) and replica 1
+        for (int i = 0; i <= 2; i++) { // the maps keep two backups: replica 0 (primary), replicas 1 and 2
           com.hazelcast.internal.partition.PartitionReplica r = partition.getReplica(i);
           String name = r == null ? null : byUuid.get(r.uuid());
           on.add(name == null ? (r == null ? "none" : "a survivor") : name);
