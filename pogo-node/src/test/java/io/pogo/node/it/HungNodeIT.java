@@ -80,10 +80,9 @@ class HungNodeIT {
       NodeCluster.idsOwnedBy(n, NODES, "h" + n, ON_OTHERS).forEach(id -> specs.add(cluster.processChild(id, life.argv())));
     }
     cluster.startAll(specs, List.of("a", "b"), 4);
+    cluster.awaitAgreement("one live process per child, as recorded", Duration.ofSeconds(20), POLL, procs::scan, "a");
     before = cluster.records("a");
     assertEquals(KillNodeIT.ids(specs), before.keySet());
-    Await.value("one live process per child, as recorded", Duration.ofSeconds(20), POLL, procs::scan,
-        s -> KillNodeIT.matches(s, before).isEmpty());
     sampler = new Sampler(procs, Duration.ofMillis(50));
     System.out.println("HungNodeIT: cluster up in " + ms(started - t0) + " ms, " + specs.size() + " children up in "
         + ms(System.nanoTime() - started) + " ms");
@@ -119,8 +118,8 @@ class HungNodeIT {
           return rec != null && !VICTIM.equals(rec.getString("node")) && "running".equals(rec.getString("state"))
               && rec.getLong("epoch") > before.get(id).getLong("epoch");
         }));
-    Await.value("one live process per child on the survivors", Duration.ofSeconds(20), POLL, sampler::fresh,
-        s -> KillNodeIT.settled(s, cluster.recordsIfAnswered("a")));
+    ChildProcs.Snapshot settled = cluster.awaitAgreement("one live process per child on the survivors",
+        Duration.ofSeconds(20), POLL, sampler::fresh, "a");
     long firstRestart = Long.MAX_VALUE;
     long lastRestart = 0;
     for (String id : onVictim) {
@@ -133,6 +132,8 @@ class HungNodeIT {
     System.out.println("HungNodeIT: " + failoverFigures);
     assertEquals(List.of(), sampler.violations(), "no child had two live processes while its node was frozen; "
         + failoverFigures);
+    assertEquals(List.of(), LifeLog.overlaps(life.lives(sampler, settled, sampler.maxGapMs())),
+        "the children's own logs show no two lives of one child at once");
     assertTrue(orphansGoneMs < firstRestart, "the lease lapses before the failure timeout: " + failoverFigures);
     failedOver = true;
   }
@@ -142,8 +143,8 @@ class HungNodeIT {
   void aResumedNodeEndsUpRunningNothingItNoLongerOwns() {
     assumeTrue(failedOver, "the failover of the frozen node's children failed");
     resume();
-    ChildProcs.Snapshot settled = Await.value("exactly one live process per child, as recorded, after the resume",
-        Duration.ofSeconds(30), POLL, sampler::fresh, s -> KillNodeIT.settled(s, cluster.recordsIfAnswered("a")));
+    ChildProcs.Snapshot settled = cluster.awaitAgreement("exactly one live process per child, as recorded, after the resume",
+        Duration.ofSeconds(30), POLL, sampler::fresh, "a");
     long settledMs = settled.atMillis() - resumedAt;
     System.out.println("HungNodeIT: one process per child again " + settledMs + " ms after SIGCONT");
     assertEquals(specs.size(), settled.all().size(), "exactly one live process per child");
@@ -163,8 +164,8 @@ class HungNodeIT {
   void aResumedNodeNeverStartsAnInstanceItNoLongerOwns() {
     assumeTrue(failedOver, "the failover of the frozen node's children failed");
     resume();
-    ChildProcs.Snapshot settled = Await.value("exactly one live process per child, as recorded, after the resume",
-        Duration.ofSeconds(30), POLL, sampler::fresh, s -> KillNodeIT.settled(s, cluster.recordsIfAnswered("a")));
+    ChildProcs.Snapshot settled = cluster.awaitAgreement("exactly one live process per child, as recorded, after the resume",
+        Duration.ofSeconds(30), POLL, sampler::fresh, "a");
     Map<String, List<LifeLog.Life>> lives = life.lives(sampler, settled, sampler.maxGapMs());
     List<LifeLog.Life> stale = new ArrayList<>();
     lives.values().forEach(l -> l.stream().filter(x -> x.node().equals(VICTIM) && x.startMicros() > stoppedAt * 1000

@@ -24,12 +24,12 @@ import java.util.stream.Stream;
 final class LifeLog {
   static final String SCRIPT = """
       #!/bin/bash
-      # a Pogo process child that logs its start and its stop (SIGTERM), then idles
+      # a Pogo process child that logs its start and its stop (SIGTERM), then idles without using the CPU
       log="$1/$POGO_CHILD_ID.log"
       echo "start $POGO_CHILD_ID $POGO_EPOCH $POGO_NODE $$ ${EPOCHREALTIME/[.,]/}" >> "$log"
       trap 'echo "stop $POGO_CHILD_ID $POGO_EPOCH $POGO_NODE $$ ${EPOCHREALTIME/[.,]/}" >> "$log"; exit 143' TERM
       while :; do
-        sleep 5 &
+        sleep 100000 &
         wait $!
       done
       """;

@@ -206,6 +206,59 @@ final class NodeCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * What differs between the processes and the records: every recorded child must have exactly one live process, with
+   * the record's pid, epoch and node, and be recorded running; no process may belong to an unrecorded child. Empty if
+   * they agree.
+   */
+  static List<String> mismatches(ChildProcs.Snapshot s, Map<String, JsonObject> records) {
+    if (records == null) {
+      return List.of("the records could not be listed");
+    }
+    List<String> out = new ArrayList<>();
+    Map<String, List<ChildProcs.Instance>> byId = new HashMap<>(s.byId());
+    for (JsonObject r : records.values()) {
+      String id = r.getString("id");
+      List<ChildProcs.Instance> live = byId.remove(id);
+      if (live == null || live.size() != 1) {
+        out.add(id + ": " + (live == null ? "no process" : live.size() + " processes " + live) + ", record "
+            + r.getString("state") + " at epoch " + r.getLong("epoch") + " on " + r.getString("node"));
+        continue;
+      }
+      ChildProcs.Instance i = live.get(0);
+      Long pid = r.getLong("pid");
+      if (pid == null || i.pid() != pid || i.epoch() != r.getLong("epoch") || !i.node().equals(r.getString("node"))
+          || !"running".equals(r.getString("state"))) {
+        out.add(id + ": process " + i + " but record " + r.getString("state") + " at epoch " + r.getLong("epoch") + " on "
+            + r.getString("node") + " pid " + pid);
+      }
+    }
+    byId.forEach((id, live) -> out.add(id + ": processes without a record " + live));
+    return out;
+  }
+
+  /**
+   * Waits until the processes (each poll takes a snapshot from {@code snapshots}) and the records (as node {@code via}
+   * lists them) agree: one live process per recorded child, as recorded ({@link #mismatches}). Returns the snapshot
+   * that agreed; on timeout, fails with what still differed.
+   */
+  ChildProcs.Snapshot awaitAgreement(String what, Duration within, Duration every,
+      java.util.function.Supplier<ChildProcs.Snapshot> snapshots, String via) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      ChildProcs.Snapshot s = snapshots.get();
+      List<String> diff = mismatches(s, recordsIfAnswered(via));
+      if (diff.isEmpty()) {
+        return s;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + within.toMillis() + " ms waiting for " + what + "; "
+            + diff.size() + " differences, first ones: " + diff.subList(0, Math.min(10, diff.size())));
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(every.toNanos());
+    }
+  }
+
   /** Kills every node JVM still running (SIGKILL works on a stopped one too) and waits for their ends. */
   @Override
   public void close() {
