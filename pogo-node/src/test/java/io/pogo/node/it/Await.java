@@ -28,13 +28,23 @@ final class Await {
 
   /** Polls {@code value} until it satisfies {@code done}; returns the value that did. */
   static <T> T value(String what, Duration within, Supplier<T> value, java.util.function.Predicate<T> done) {
+    return value(what, within, Duration.ofMillis(20), value, done);
+  }
+
+  /**
+   * As {@link #value(String, Duration, Supplier, java.util.function.Predicate)}, polling every {@code every}: for
+   * values that cost the nodes something to produce (a listing of every child), on a machine with few cores.
+   */
+  static <T> T value(String what, Duration within, Duration every, Supplier<T> value, java.util.function.Predicate<T> done) {
     long deadline = System.nanoTime() + within.toNanos();
     T last = value.get();
     while (!done.test(last)) {
       if (System.nanoTime() > deadline) {
-        fail("timed out after " + within.toMillis() + " ms waiting for " + what + "; last value: " + last);
+        String shown = String.valueOf(last);
+        fail("timed out after " + within.toMillis() + " ms waiting for " + what + "; last value: "
+            + (shown.length() > 2_000 ? shown.substring(0, 2_000) + "..." : shown));
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      LockSupport.parkNanos(every.toNanos());
       last = value.get();
     }
     return last;

@@ -13,9 +13,16 @@ final class Http {
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
+  private final Duration timeout;
 
   Http(String base) {
+    this(base, Duration.ofSeconds(30));
+  }
+
+  /** A client whose every exchange must end within {@code timeout} (for nodes that may be frozen). */
+  Http(String base, Duration timeout) {
     this.base = base;
+    this.timeout = timeout;
   }
 
   record Response(int status, String body, String contentType) {
@@ -44,8 +51,8 @@ final class Http {
   private Response send(HttpRequest.Builder builder) {
     try {
       // the request timeout covers the headers only: bound the whole exchange, body included
-      HttpResponse<String> r = client.sendAsync(builder.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString())
-          .get(60, java.util.concurrent.TimeUnit.SECONDS);
+      HttpResponse<String> r = client.sendAsync(builder.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString())
+          .get(2 * timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
       return new Response(r.statusCode(), r.body(), r.headers().firstValue("content-type").orElse(""));
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new AssertionError("HTTP request failed: " + e, e);

@@ -19,12 +19,15 @@ final class NodeProcess implements AutoCloseable {
   final Path log;
   final Process process;
   final String api;
+  /** The Hazelcast port, for others to {@code --join}. */
+  final int clusterPort;
 
-  private NodeProcess(String name, Path log, Process process, String api) {
+  private NodeProcess(String name, Path log, Process process, String api, int clusterPort) {
     this.name = name;
     this.log = log;
     this.process = process;
     this.api = api;
+    this.clusterPort = clusterPort;
   }
 
   static int freePort() throws IOException {
@@ -35,19 +38,55 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts {@code pogo node} and waits for its ready line. */
   static NodeProcess start(String name, String cluster, Path dataDir, String... extraArgs) throws IOException {
+    return start(name, cluster, freePort(), dataDir, extraArgs);
+  }
+
+  /** Starts {@code pogo node} on the given cluster port (others may be told to join it) and waits for its ready line. */
+  static NodeProcess start(String name, String cluster, int clusterPort, Path dataDir, String... extraArgs) throws IOException {
     Path log = Path.of("target", "it-" + name + "-" + System.nanoTime() + ".log");
     Files.createDirectories(log.getParent());
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-Xmx256m",
+        // a 2-core machine runs several of these at once: C1 only and the serial collector spend far less CPU
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-Dhazelcast.phone.home.enabled=false", "-Djava.net.preferIPv4Stack=true",
         "-cp", System.getProperty("java.class.path"), "io.pogo.node.Main", "node",
-        "--name", name, "--cluster-name", cluster, "--cluster-port", Integer.toString(freePort()), "--http-port", "0",
+        "--name", name, "--cluster-name", cluster, "--cluster-port", Integer.toString(clusterPort), "--http-port", "0",
         "--data-dir", dataDir.toString(), "--failure-timeout", "5s"));
     cmd.addAll(List.of(extraArgs));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     String api = Await.value("node " + name + " to be ready (log " + log.toAbsolutePath() + ")", Duration.ofSeconds(60),
         () -> readyApi(log, p), a -> a != null);
-    return new NodeProcess(name, log, p, api);
+    return new NodeProcess(name, log, p, api, clusterPort);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** {@code kill -SIG pid}: STOP, CONT, KILL, TERM... (Java itself can send only TERM and KILL). */
+  void signal(String sig) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(pid())).redirectErrorStream(true).start();
+      String out = new String(kill.getInputStream().readAllBytes());
+      if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill -" + sig + " " + pid() + " failed: " + out);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The node's log so far (for assertion messages). */
+  String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e + ")";
+    }
   }
 
   private static String readyApi(Path log, Process p) {
