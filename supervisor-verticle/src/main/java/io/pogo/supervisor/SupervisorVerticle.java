@@ -489,8 +489,25 @@ public final class SupervisorVerticle extends VerticleBase {
       handoverState = state;
     }
 
+    /** The first instance is started right after its assignment was checked; every later one checks it again. */
+    private boolean started;
+
     @Override
     public Future<ChildInstance> startInstance(ChildSpec spec) {
+      if (hang.suspect()) {
+        return Future.failedFuture(new PogoException(ErrorCode.FENCED, "node " + options.name() + " is resuming from a "
+            + "freeze longer than its lease: it starts nothing until its children are fenced"));
+      }
+      if (!started) {
+        started = true;
+        return launch(spec);
+      }
+      // a restart by policy or by hand: the child may have moved on while this node could not tell (a freeze, a
+      // partition), so an instance starts only while the registry still assigns it here at this epoch
+      return verifyAssignment(spec.id(), replica, epoch).compose(v -> launch(spec));
+    }
+
+    private Future<ChildInstance> launch(ChildSpec spec) {
       if (spec.kind() == ChildKind.VERTICLE) {
         boolean first = handedOver;
         handedOver = false;

@@ -143,7 +143,7 @@ class RegistryQueryRaceTest {
 
   private static JsonObject record(String id, ChildState state, Long pid) {
     JsonObject spec = new JsonObject().put("id", id).put("kind", "process").put("argv", new JsonArray().add("sleep").add("1000"));
-    return new ChildRecord(ChildSpecValidator.parse(spec), state, NODE, 1, 0, pid, null, pid == null ? 0 : 1L, null,
+    return new ChildRecord(ChildSpecValidator.parse(spec), 0, state, NODE, 1, 0, pid, null, pid == null ? 0 : 1L, null,
         System.currentTimeMillis()).toJson();
   }
 
