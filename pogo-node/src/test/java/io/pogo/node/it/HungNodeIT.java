@@ -104,6 +104,7 @@ class HungNodeIT {
   @Order(1)
   void theChildrenOfAFrozenNodeEndWithItsLeaseBeforeTheOthersStartThemAgainOnce() {
     NodeProcess victim = cluster.node(VICTIM);
+    String load = Sampler.loadAverage();
     stoppedAt = System.currentTimeMillis();
     victim.signal("STOP");
 
@@ -126,9 +127,9 @@ class HungNodeIT {
       firstRestart = Math.min(firstRestart, moved.get(id).getLong("startedAt") - stoppedAt);
       lastRestart = Math.max(lastRestart, moved.get(id).getLong("startedAt") - stoppedAt);
     }
-    failoverFigures = String.format("SIGSTOP of %s holding %d children: its children gone (lease %d ms) %d ms after the "
+    failoverFigures = String.format("load average %s at the stop; SIGSTOP of %s holding %d children: its children gone (lease %d ms) %d ms after the "
             + "stop; restarted on the survivors %d..%d ms after the stop (failure timeout %d ms); process samples: %s",
-        VICTIM, onVictim.size(), LEASE_MS, orphansGoneMs, firstRestart, lastRestart, FAILURE_TIMEOUT_MS, sampler.stats());
+        load, VICTIM, onVictim.size(), LEASE_MS, orphansGoneMs, firstRestart, lastRestart, FAILURE_TIMEOUT_MS, sampler.stats());
     System.out.println("HungNodeIT: " + failoverFigures);
     assertEquals(List.of(), sampler.violations(), "no child had two live processes while its node was frozen; "
         + failoverFigures);

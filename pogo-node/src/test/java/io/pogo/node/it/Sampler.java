@@ -133,7 +133,25 @@ final class Sampler implements AutoCloseable {
   }
 
   synchronized String stats() {
-    return samples + " samples, longest gap " + maxGapMs + " ms, slowest scan " + maxScanMs + " ms";
+    return samples + " samples, longest gap " + maxGapMs + " ms, slowest scan " + maxScanMs + " ms, load average "
+        + loadAverage();
+  }
+
+  /**
+   * A timing bound can be judged only if this machine gave the test its CPU: true when no two samples were more than
+   * {@code limit} apart (the sampler is a thread of the test's own JVM that asks to run every period).
+   */
+  synchronized boolean gotTheCpu(Duration limit) {
+    return maxGapMs <= limit.toMillis();
+  }
+
+  /** The 1-minute load average, as /proc/loadavg says (the machine may be shared). */
+  static String loadAverage() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "?";
+    }
   }
 
   private void check() {
