@@ -3,7 +3,6 @@ package io.pogo.node.it;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -159,9 +158,6 @@ class HungNodeIT {
 
   @Test
   @Order(3)
-  @Disabled("bug: a node resumed after a freeze longer than its process lease restarts its lease-lost children at its "
-      + "stale epoch (SupervisedChild restart path, no assignment check) while the survivors run them: two live "
-      + "processes per child for 1-2.5 s; see the report of branch wt-its")
   void aResumedNodeNeverStartsAnInstanceItNoLongerOwns() {
     assumeTrue(failedOver, "the failover of the frozen node's children failed");
     resume();
@@ -183,9 +179,6 @@ class HungNodeIT {
 
   @Test
   @Order(4)
-  @Disabled("bug: after Hazelcast's split-brain merge the resumed member has a new member UUID, and NodeDirectory never "
-      + "republishes its node record (written once, in start()): the node stays out of every node list and placement "
-      + "for good; see the report of branch wt-its")
   void aResumedNodeIsAPogoNodeAgainOnceMergedBack() {
     assumeTrue(settledAfterResume, "the resumed node did not settle");
     Http victimHttp = cluster.http(VICTIM);

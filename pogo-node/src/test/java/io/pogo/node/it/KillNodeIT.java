@@ -3,7 +3,6 @@ package io.pogo.node.it;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -205,9 +204,6 @@ class KillNodeIT {
 
   @Test
   @Order(3)
-  @Disabled("bug (intermittent): the supervisor's fence check lists the children of its node with a Hazelcast JSON "
-      + "query that can miss a record being rewritten (see RegistryQueryRaceTest), and stops a healthy child as 'its "
-      + "record is gone'; the reconciler re-adopts it about 11 s later at the next epoch; see the report of branch wt-its")
   void eachChildIsAdoptedOnlyWhenItsNodeDies() {
     assumeTrue(failedOver, "the failover itself failed");
     assertEquals(List.of(), adoptedAtStart, "no child is adopted while its node is up: each is at epoch 1 after its start");

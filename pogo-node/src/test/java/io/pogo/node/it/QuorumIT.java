@@ -3,7 +3,6 @@ package io.pogo.node.it;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -178,8 +177,6 @@ class QuorumIT {
 
   @Test
   @Order(3)
-  @Disabled("bug: the child table (Hazelcast map pogo.children) keeps one backup, so two members killed at once take "
-      + "about a third of the records with them; those children never run again; see the report of branch wt-its")
   void noChildIsLostWithTwoNodesKilledAtOnce() {
     assumeTrue(regained, "the quorum did not come back");
     assertEquals(ids, recordsLeft, "every child record survives two members killed at once; " + figures);

@@ -15,7 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,9 +59,6 @@ class RegistryQueryRaceTest {
   Path dir;
 
   @Test
-  @Disabled("bug: Hazelcast JSON queries race with entry-processor updates (default metadata policy): a record being "
-      + "rewritten can be missing from a query it matches, or returned by one it does not match; the supervisor's fence "
-      + "check and the reconciler act on such answers; see the report of branch wt-its")
   void aQueryByNodeNeverMissesNorInventsARecordWhileRecordsAreRewritten() throws Exception {
     String cluster = "it-" + UUID.randomUUID();
     int p1 = NodeProcess.freePort();
