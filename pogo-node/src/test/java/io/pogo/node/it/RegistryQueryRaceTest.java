@@ -133,7 +133,8 @@ class RegistryQueryRaceTest {
       String summary = queries + " query pairs in " + tookMs + " ms: " + missed.size() + " listings by node missed records "
           + missed + "; the orphan query returned " + invented.size() + " records of live nodes " + invented;
       System.out.println("RegistryQueryRaceTest: " + summary);
-      assertEquals(List.of(), missed, "a listing by node never misses a record that is on that node in every version; " + summary);
+      assertEquals(List.of(), missed, "a listing by node never misses a record that is on that node in every version; "
+          + summary);
       assertEquals(List.of(), invented, "the orphan query never returns a record of a live node; " + summary);
     } finally {
       members.forEach(HazelcastInstance::shutdown);
@@ -142,7 +143,8 @@ class RegistryQueryRaceTest {
   }
 
   private static JsonObject record(String id, ChildState state, Long pid) {
-    JsonObject spec = new JsonObject().put("id", id).put("kind", "process").put("argv", new JsonArray().add("sleep").add("1000"));
+    JsonObject spec = new JsonObject().put("id", id).put("kind", "process")
+        .put("argv", new JsonArray().add("sleep").add("1000"));
     return new ChildRecord(ChildSpecValidator.parse(spec), state, NODE, 1, 0, pid, null, pid == null ? 0 : 1L, null,
         System.currentTimeMillis()).toJson();
   }
