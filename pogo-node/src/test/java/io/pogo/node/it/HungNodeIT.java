@@ -126,9 +126,10 @@ class HungNodeIT {
       firstRestart = Math.min(firstRestart, moved.get(id).getLong("startedAt") - stoppedAt);
       lastRestart = Math.max(lastRestart, moved.get(id).getLong("startedAt") - stoppedAt);
     }
-    failoverFigures = String.format("load average %s at the stop; SIGSTOP of %s holding %d children: its children gone (lease %d ms) %d ms after the "
-            + "stop; restarted on the survivors %d..%d ms after the stop (failure timeout %d ms); process samples: %s",
-        load, VICTIM, onVictim.size(), LEASE_MS, orphansGoneMs, firstRestart, lastRestart, FAILURE_TIMEOUT_MS, sampler.stats());
+    failoverFigures = String.format("load average %s at the stop; SIGSTOP of %s holding %d children: its children "
+            + "gone (lease %d ms) %d ms after the stop; restarted on the survivors %d..%d ms after the stop (failure "
+            + "timeout %d ms); process samples: %s", load, VICTIM, onVictim.size(), LEASE_MS, orphansGoneMs, firstRestart,
+        lastRestart, FAILURE_TIMEOUT_MS, sampler.stats());
     System.out.println("HungNodeIT: " + failoverFigures);
     assertEquals(List.of(), sampler.violations(), "no child had two live processes while its node was frozen; "
         + failoverFigures);
@@ -150,8 +151,9 @@ class HungNodeIT {
     assertEquals(specs.size(), settled.all().size(), "exactly one live process per child");
     Map<String, JsonObject> after = cluster.records("a");
     for (String id : onVictim) {
-      assertTrue(!VICTIM.equals(after.get(id).getString("node")) || after.get(id).getLong("epoch") > moved.get(id).getLong("epoch"),
-          id + ": the resumed node runs it only if it was given it again at a later epoch: " + after.get(id).encode());
+      JsonObject r = after.get(id);
+      assertTrue(!VICTIM.equals(r.getString("node")) || r.getLong("epoch") > moved.get(id).getLong("epoch"),
+          id + ": the resumed node runs it only if it was given it again at a later epoch: " + r.encode());
     }
     settledAfterResume = true;
   }

@@ -146,11 +146,12 @@ class KillNodeIT {
     }
     long restartedInPlace = specs.stream().map(sp -> sp.getString("id")).filter(id -> !onVictim.contains(id))
         .filter(id -> !before.get(id).getLong("pid").equals(after.get(id).getLong("pid"))).count();
-    figures = String.format("load average %s at the kill; kill -9 of %s holding %d children (of %d): its children's last stop (by SIGTERM from their "
-            + "watchdogs) %d ms after the kill; first starts on the survivors from %d ms to %d ms after the kill (per "
-            + "survivor %s; records by epoch %s); the test saw all running at %d ms; the survivors' own children restarted "
-            + "in place meanwhile: %d; process samples: %s", load, VICTIM, onVictim.size(), specs.size(), lastStop - killedAt,
-        firstStart - killedAt, lastStart - killedAt, perSurvivor, epochs, seenMs, restartedInPlace, sampler.stats());
+    figures = String.format("load average %s at the kill; kill -9 of %s holding %d children (of %d): its children's "
+            + "last stop (by SIGTERM from their watchdogs) %d ms after the kill; first starts on the survivors from %d ms "
+            + "to %d ms after the kill (per survivor %s; records by epoch %s); the test saw all running at %d ms; the "
+            + "survivors' own children restarted in place meanwhile: %d; process samples: %s", load, VICTIM,
+        onVictim.size(), specs.size(), lastStop - killedAt, firstStart - killedAt, lastStart - killedAt, perSurvivor,
+        epochs, seenMs, restartedInPlace, sampler.stats());
     System.out.println("KillNodeIT: " + figures);
 
     assertEquals(List.of(), sampler.violations(), "no child ever had two live processes; " + figures);

@@ -27,7 +27,8 @@ final class LifeLog {
       # a Pogo process child that logs its start and its stop (SIGTERM), then idles without using the CPU
       log="$1/$POGO_CHILD_ID.log"
       echo "start $POGO_CHILD_ID $POGO_EPOCH $POGO_NODE $$ ${EPOCHREALTIME/[.,]/}" >> "$log"
-      trap 'echo "stop $POGO_CHILD_ID $POGO_EPOCH $POGO_NODE $$ ${EPOCHREALTIME/[.,]/}" >> "$log"; exit 143' TERM
+      # (its sleep got the SIGTERM too, as the whole group does: reaped here, it leaves no zombie in the group)
+      trap 'echo "stop $POGO_CHILD_ID $POGO_EPOCH $POGO_NODE $$ ${EPOCHREALTIME/[.,]/}" >> "$log"; kill $! 2>/dev/null; wait; exit 143' TERM
       while :; do
         sleep 100000 &
         wait $!

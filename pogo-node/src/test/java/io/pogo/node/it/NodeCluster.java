@@ -46,8 +46,9 @@ final class NodeCluster implements AutoCloseable {
   }
 
   /**
-   * Starts the named nodes (all at once, each told to join all) and waits until every node sees all of them (a
-   * split at start-up would heal only at Hazelcast's first merge, 30 s in: the wait allows for it). Extra args go to every node ({@code --failure-timeout 5s} is already there).
+   * Starts the named nodes (all at once, each told to join all) and waits until every node sees all of them (a split at
+   * start-up would heal only at Hazelcast's first merge, 30 s in: the wait allows for it). Extra args go to every node
+   * ({@code --failure-timeout 5s} is already there).
    */
   static NodeCluster start(Path dir, List<String> names, String... extraArgs) throws Exception {
     Map<String, Integer> ports = new LinkedHashMap<>();
@@ -64,16 +65,18 @@ final class NodeCluster implements AutoCloseable {
         for (String n : names) {
           all.put(n, pool.submit(() -> c.launch(n, ports.get(n))));
         }
-        Exception failed = null;
+        Throwable failed = null;
         for (Map.Entry<String, Future<NodeProcess>> e : all.entrySet()) {
           try {
-            c.nodes.put(e.getKey(), get(e.getValue()));
-          } catch (Exception ex) {
+            c.nodes.put(e.getKey(), get(e.getValue())); // every node that did start is closed if another did not
+          } catch (Exception | Error ex) {
             failed = failed == null ? ex : failed;
           }
         }
-        if (failed != null) {
-          throw failed;
+        if (failed instanceof Exception ex) {
+          throw ex;
+        } else if (failed != null) {
+          throw (Error) failed;
         }
       } finally {
         pool.shutdown();

@@ -48,16 +48,22 @@ final class NodeProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m",
         // a 2-core machine runs several of these at once: C1 only and the serial collector spend far less CPU
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-Dhazelcast.phone.home.enabled=false", "-Djava.net.preferIPv4Stack=true",
         "-cp", System.getProperty("java.class.path"), "io.pogo.node.Main", "node",
         "--name", name, "--cluster-name", cluster, "--cluster-port", Integer.toString(clusterPort), "--http-port", "0",
         "--data-dir", dataDir.toString(), "--failure-timeout", "5s"));
     cmd.addAll(List.of(extraArgs));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    String api = Await.value("node " + name + " to be ready (log " + log.toAbsolutePath() + ")", Duration.ofSeconds(60),
-        () -> readyApi(log, p), a -> a != null);
-    return new NodeProcess(name, log, p, api, clusterPort);
+    try {
+      String api = Await.value("node " + name + " to be ready (log " + log.toAbsolutePath() + ")", Duration.ofSeconds(60),
+          () -> readyApi(log, p), a -> a != null);
+      return new NodeProcess(name, log, p, api, clusterPort);
+    } catch (RuntimeException | Error e) {
+      p.destroyForcibly(); // a node that is not ready in time is not left running
+      throw e;
+    }
   }
 
   long pid() {

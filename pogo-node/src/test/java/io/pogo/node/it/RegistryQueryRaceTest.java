@@ -129,7 +129,8 @@ class RegistryQueryRaceTest {
       String summary = queries + " query pairs in " + tookMs + " ms: " + missed.size() + " listings by node missed records "
           + missed + "; the orphan query returned " + invented.size() + " records of live nodes " + invented;
       System.out.println("RegistryQueryRaceTest: " + summary);
-      assertEquals(List.of(), missed, "a listing by node never misses a record that is on that node in every version; " + summary);
+      assertEquals(List.of(), missed, "a listing by node never misses a record that is on that node in every version; "
+          + summary);
       assertEquals(List.of(), invented, "the orphan query never returns a record of a live node; " + summary);
     } finally {
       members.forEach(HazelcastInstance::shutdown);

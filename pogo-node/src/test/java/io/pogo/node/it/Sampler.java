@@ -114,7 +114,8 @@ final class Sampler implements AutoCloseable {
       }
       List<String> out = new ArrayList<>();
       StringBuilder sb = new StringBuilder();
-      doubled.forEach((id, t) -> sb.append(sb.length() == 0 ? "" : ", ").append(id).append(' ').append(t[1] - t[0]).append(" ms"));
+      doubled.forEach((id, t) -> sb.append(sb.length() == 0 ? "" : ", ").append(id).append(' ').append(t[1] - t[0])
+          .append(" ms"));
       out.add(violatingSamples + " of " + samples + " samples saw a child with two live processes; " + doubled.size()
           + " children, each seen doubled for (first to last sample): " + sb);
       synchronized (violations) {
