@@ -398,7 +398,9 @@ public final class SupervisorVerticle extends VerticleBase {
   private Future<JsonObject> stopChild(JsonObject body) {
     String id = key(body);
     SupervisedChild child = children.get(id);
-    if (child == null) {
+    if (child == null || child.isFenced()) {
+      // not here, or leaving (a move, a fence): this node writes nothing more for it, so the registry must follow the
+      // record to wherever it now points (or remove it if it still points here)
       return Future.failedFuture(notHere(id));
     }
     return child.stop("stopped by request", true)
