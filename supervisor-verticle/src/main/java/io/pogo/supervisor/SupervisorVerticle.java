@@ -64,8 +64,8 @@ public final class SupervisorVerticle extends VerticleBase {
   private final Map<SupervisedChild, Long> createdAt = new HashMap<>();
   /** Children handing over to a new instance elsewhere (start-then-stop), until when (nanoTime): not fenced meanwhile. */
   private final Map<SupervisedChild, Long> handingOver = new HashMap<>();
-  /** False while this node's side of the cluster lacks its quorum; read by the process lease thread. */
-  private volatile boolean quorum = true;
+  /** The node's local facts, written by its registry: {@code quorum} (Boolean) among them. */
+  private java.util.Map<Object, Object> nodeFacts;
   private long fenceTimer = -1;
   private HangDetector hang;
   private io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> holdBack;
@@ -74,6 +74,7 @@ public final class SupervisorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     options = NodeOptionsValidator.parse(config(), "node");
+    nodeFacts = vertx.sharedData().getLocalMap("pogo.node");
     startedAt = System.currentTimeMillis();
     Path dataDir = Path.of(options.dataDir()).toAbsolutePath();
     verticles = new VerticleRunner(vertx, Thread.currentThread().getContextClassLoader(), System::currentTimeMillis);
@@ -82,7 +83,7 @@ public final class SupervisorVerticle extends VerticleBase {
           Files.createDirectories(dataDir);
           WatchdogProcessLauncher launcher = new WatchdogProcessLauncher(dataDir.resolve("bin"), dataDir, options.processLeaseMs());
           // a node without its quorum stops renewing its processes' leases: they stop even if this JVM hangs
-          launcher.setLeaseValid(() -> quorum);
+          launcher.setLeaseValid(this::quorumHere);
           return (ProcessLauncher) launcher;
         })
         .compose(launcher -> {
@@ -98,8 +99,6 @@ public final class SupervisorVerticle extends VerticleBase {
               .serve(Addresses.supervisor(node, SupervisorOps.HANDOVER), this::handover)
               .serve(Addresses.nodeInfo(node), b -> Future.succeededFuture(nodeInfo()))
               .serve(Addresses.NODE_INFO, b -> Future.succeededFuture(nodeInfo()));
-          Object known = vertx.sharedData().getLocalMap("pogo.node").get("quorum");
-          quorum = !(known instanceof Boolean b) || b;
           vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_CLUSTER, msg -> onClusterEvent(msg.body()));
           fenceTimer = vertx.setPeriodic(FENCE_CHECK_MS, id -> checkAssignments());
           hang = new HangDetector(System::nanoTime, options.processLeaseMs(), gapMs -> context.runOnContext(v -> fenceAfterHang(gapMs)));
@@ -144,6 +143,15 @@ public final class SupervisorVerticle extends VerticleBase {
     delivery.next();
   }
 
+  /**
+   * Whether this node's side of the cluster has its quorum, as its registry last saw it (the node's local map, so no
+   * event is needed: one can be lost while members merge). Read by the process lease thread too. True without a registry.
+   */
+  private boolean quorumHere() {
+    Object known = nodeFacts == null ? null : nodeFacts.get("quorum");
+    return !(known instanceof Boolean b) || b;
+  }
+
   /** How often the supervisor compares what it runs with what the registry assigns to it. */
   static final long FENCE_CHECK_MS = 3_000;
 
@@ -152,13 +160,11 @@ public final class SupervisorVerticle extends VerticleBase {
       return;
     }
     if ("quorum.lost".equals(event.getString("type"))) {
-      quorum = false;
       for (SupervisedChild child : List.copyOf(children.values())) {
         fence(child, "node " + options.name() + " lost its quorum");
       }
-    } else if ("quorum.regained".equals(event.getString("type"))) {
-      quorum = true; // the registry re-adopts this node's children at the next epoch
     }
+    // quorum.regained: the registry re-adopts this node's children at the next epoch
   }
 
   /**
@@ -166,6 +172,13 @@ public final class SupervisorVerticle extends VerticleBase {
    * is stopped. Children created after the listing was asked for are left alone (their record may be newer).
    */
   private void checkAssignments() {
+    if (!quorumHere()) {
+      // the level-triggered half of quorum.lost (an event can be lost, for example while members merge)
+      for (SupervisedChild child : List.copyOf(children.values())) {
+        fence(child, "node " + options.name() + " lacks its quorum");
+      }
+      return;
+    }
     long asked = System.nanoTime();
     JsonObject query = new JsonObject().put("scope", "local").put("node", options.name());
     vertx.eventBus().<JsonObject>request(Addresses.CHILD_LIST, query, toRegistry())
@@ -312,7 +325,7 @@ public final class SupervisorVerticle extends VerticleBase {
     long epoch = body.getLong("epoch", 1L);
     int replica = body.getInteger("replica", 0);
     String key = ChildRecord.key(spec.id(), replica);
-    if (!quorum) {
+    if (!quorumHere()) {
       return Future.failedFuture(new PogoException(ErrorCode.QUORUM_LOST, "node " + options.name()
           + " lacks its quorum and starts nothing"));
     }
