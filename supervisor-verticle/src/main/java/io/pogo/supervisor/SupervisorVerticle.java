@@ -111,18 +111,32 @@ public final class SupervisorVerticle extends VerticleBase {
   }
 
   /**
-   * After this JVM was frozen longer than the process lease, the node's children may already run elsewhere: every
-   * local instance stops (the registry restarts here what is still assigned here, at a new epoch).
+   * After this JVM was frozen longer than the process lease, the node's children may already run elsewhere: each
+   * local instance keeps running only if the registry confirms, by a direct lookup, that it still owns it at its
+   * epoch; anything else (assigned elsewhere, gone, no answer) stops it. Until every child is decided, what they send
+   * on the event bus is held back.
    */
   private void fenceAfterHang(long gapMs) {
-    List<Future<ChildRecord>> fences = new ArrayList<>();
+    List<Future<?>> decided = new ArrayList<>();
     for (SupervisedChild child : List.copyOf(children.values())) {
-      if (!child.isFenced() && child.state() != ChildState.STOPPED) {
-        log.warn("child {} (epoch {}) fenced on {}: the node was frozen for {} ms", child.key(), child.epoch(), options.name(), gapMs);
-        fences.add(child.fence("node " + options.name() + " was frozen for " + gapMs + " ms, past its lease").andThen(ar -> forget(child)));
+      if (child.isFenced() || child.state() == ChildState.STOPPED) {
+        continue;
       }
+      JsonObject ask = new JsonObject().put("id", child.spec().id()).put("replica", child.replica());
+      decided.add(vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_ASSIGNMENT, ask, toRegistry())
+          .transform(ar -> {
+            boolean ours = ar.succeeded() && options.name().equals(ar.result().body().getString("node"))
+                && ar.result().body().getLong("epoch", 0L) == child.epoch();
+            if (ours || child.isFenced() || children.get(child.key()) != child) {
+              return Future.succeededFuture();
+            }
+            String why = ar.failed() ? "its ownership could not be confirmed (" + PogoException.from(ar.cause()).getMessage() + ")"
+                : "the registry assigns it to " + ar.result().body().getString("node") + " at epoch " + ar.result().body().getLong("epoch");
+            log.warn("child {} (epoch {}) fenced on {} after a freeze of {} ms: {}", child.key(), child.epoch(), options.name(), gapMs, why);
+            return child.fence("node " + options.name() + " was frozen for " + gapMs + " ms: " + why).andThen(x -> forget(child));
+          }));
     }
-    Future.join(fences).onComplete(ar -> {
+    Future.join(decided).onComplete(ar -> {
       if (heldBack > 0) {
         log.warn("{} event-bus message(s) sent on node {} while it resumed from its freeze were held back", heldBack, options.name());
         heldBack = 0;
