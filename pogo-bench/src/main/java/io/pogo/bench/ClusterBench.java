@@ -260,7 +260,6 @@ final class ClusterBench {
     final String clusterName;
     final boolean ha;
     final int[] clusterPorts;
-    final int[] httpPorts;
     final NodeProc[] nodes;
     final Path dataRoot;
     long lastReadyNanos;
@@ -270,10 +269,8 @@ final class ClusterBench {
       this.ha = ha;
       this.clusterName = "cbench-" + runTag + "-" + label;
       clusterPorts = new int[maxNodes];
-      httpPorts = new int[maxNodes];
       for (int i = 0; i < maxNodes; i++) {
-        clusterPorts[i] = freePort();
-        httpPorts[i] = freePort();
+        clusterPorts[i] = fixedPort(clusterPorts);
       }
       nodes = new NodeProc[maxNodes];
       dataRoot = Files.createTempDirectory("pogo-cbench-");
@@ -306,11 +303,11 @@ final class ClusterBench {
         }
       } else {
         cmd.addAll(List.of("-jar", s.pogoJar().toString(), "node", "--name", name(i), "--cluster-name", clusterName,
-            "--cluster-port", String.valueOf(clusterPorts[i]), "--join", join(i), "--http-port", String.valueOf(httpPorts[i]),
+            "--cluster-port", String.valueOf(clusterPorts[i]), "--join", join(i), "--http-port", "0",
             "--data-dir", dataRoot.resolve(name(i)).toString(), "--heartbeat", s.heartbeat(), "--failure-timeout",
             s.failureTimeout()));
       }
-      nodes[i] = NodeProc.launch(name(i), clusterPorts[i], httpPorts[i], dataRoot.resolve(name(i)), log, cmd);
+      nodes[i] = NodeProc.launch(name(i), clusterPorts[i], 0, dataRoot.resolve(name(i)), log, cmd);
       return nodes[i];
     }
 
@@ -325,16 +322,22 @@ final class ClusterBench {
     void awaitReady(NodeProc n, int members) throws Exception {
       if (ha) {
         if (n.awaitLine(l -> l.startsWith("HA-NODE-READY"), NODE_START_MS) == null) {
-          throw new IllegalStateException(label + ": " + n + " did not start: " + tail(n.log));
+          throw new IllegalStateException(label + ": " + n + " did not start: " + tail(n.log).trim());
         }
         if (n.awaitLine(l -> l.equals("HA-MEMBERS " + members), NODE_START_MS) == null) {
-          throw new IllegalStateException(label + ": " + n + " never saw " + members + " members: " + tail(n.log));
+          throw new IllegalStateException(label + ": " + n + " never saw " + members + " members: " + tail(n.log).trim());
         }
         return;
       }
-      if (n.awaitLine(l -> l.contains(" ready: "), NODE_START_MS) == null) {
-        throw new IllegalStateException(label + ": " + n + " did not start: " + tail(n.log));
+      NodeProc.Line banner = n.awaitLine(l -> l.contains(" ready: "), NODE_START_MS);
+      if (banner == null) {
+        throw new IllegalStateException(label + ": " + n + " did not start: " + tail(n.log).trim());
       }
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("API http://127\\.0\\.0\\.1:(\\d+)/api/v1").matcher(banner.text());
+      if (!m.find()) {
+        throw new IllegalStateException(label + ": no API address in the banner of " + n + ": " + banner.text());
+      }
+      n.httpPort = Integer.parseInt(m.group(1));
       long deadline = System.nanoTime() + NODE_START_MS * 1_000_000;
       while (true) {
         boolean all = true;
@@ -402,7 +405,7 @@ final class ClusterBench {
       } catch (IllegalStateException e) {
         c.close();
         oddities.add(String.format("%s: forming the cluster failed (attempt %d, load average %.1f): %s", label, attempt,
-            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), e.getMessage().lines().findFirst().orElse("")));
+            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), firstAndLast(e.getMessage())));
         if (attempt == 3) {
           throw e;
         }
@@ -410,10 +413,25 @@ final class ClusterBench {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+  /**
+   * A cluster port, fixed before the node starts (the others' join lists name it): a free port below Linux's
+   * ephemeral range (32768-60999), so that no outgoing connection of this busy machine takes it in the meantime.
+   */
+  private static int fixedPort(int[] taken) throws IOException {
+    java.util.Random rnd = new java.util.Random();
+    for (int tries = 0; tries < 1_000; tries++) {
+      int port = 20_000 + rnd.nextInt(12_000);
+      if (java.util.Arrays.stream(taken).anyMatch(p -> p == port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+        return port;
+      } catch (IOException busy) {
+        // try another
+      }
     }
+    throw new IOException("no free port in 20000-31999");
   }
 
   private static String tail(Path log) {
@@ -442,10 +460,75 @@ final class ClusterBench {
     return Bounded.run(ids.size(), 16, BATCH_MS, i -> http.stopChild(port, ids.get(i), CALL_MS).toCompletionStage());
   }
 
-  private static void requireAll(Bounded.Result r, String what) {
-    if (r.failed() > 0 || r.timedOut() || r.ok() != r.total()) {
-      throw new IllegalStateException(what + ": " + r.ok() + " of " + r.total() + " ok, " + r.failed() + " failed"
-          + (r.timedOut() ? ", timed out" : "") + "; first errors " + r.firstErrors());
+  private static List<String> ids(String prefix, int from, int to) {
+    List<String> ids = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      ids.add(prefix + i);
+    }
+    return ids;
+  }
+
+  /**
+   * Set-up, not measured: starts the ids (32 in flight); on an overloaded machine a start can time out (HTTP 504
+   * after the node's 5 s request timeout) and still happen, so those the registry then lacks are started again, up to
+   * 3 rounds; then waits (up to 60 s) until every one of them is running. Retries are recorded as oddities.
+   */
+  private void startAll(int port, List<String> ids, String what) throws Exception {
+    List<String> todo = ids;
+    for (int round = 1; !todo.isEmpty(); round++) {
+      Set<String> failed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      List<String> batch = todo;
+      Bounded.Result r = Bounded.run(batch.size(), 32, BATCH_MS, i -> http.startChild(port, spec(batch.get(i)), CALL_MS)
+          .onFailure(e -> failed.add(batch.get(i))).toCompletionStage());
+      if (failed.isEmpty() && !r.timedOut()) {
+        break;
+      }
+      oddities.add(String.format("%s: %d of %d starts failed in round %d (load average %.1f), e.g. %s", what, r.total() - r.ok(),
+          r.total(), round, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+          r.firstErrors().isEmpty() ? "-" : r.firstErrors().get(0).lines().findFirst().orElse("")));
+      if (round == 3) {
+        throw new IllegalStateException(what + ": starts still failing after 3 rounds: " + r.firstErrors());
+      }
+      Thread.sleep(2_000);
+      Map<String, JsonObject> now = listing(port);
+      todo = batch.stream().filter(id -> !now.containsKey(id)).toList();
+    }
+    awaitRunning(port, new HashSet<>(ids), what);
+  }
+
+  /** Waits (up to 60 s) until the listing has every id, running. */
+  private void awaitRunning(int port, Set<String> ids, String what) throws Exception {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (true) {
+      Map<String, JsonObject> now = listing(port);
+      long missing = ids.stream().filter(id -> !now.containsKey(id) || !"running".equals(now.get(id).getString("state"))).count();
+      if (missing == 0) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(what + ": " + missing + " of " + ids.size() + " children not running after 60 s");
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /** Set-up, not measured: stops the ids (16 in flight), again for those still listed, up to 3 rounds. */
+  private void stopAll(int port, List<String> ids, String what) throws Exception {
+    List<String> todo = ids;
+    for (int round = 1; !todo.isEmpty(); round++) {
+      List<String> batch = todo;
+      Bounded.Result r = stopChildren(port, batch);
+      if (r.ok() == r.total() && !r.timedOut()) {
+        break;
+      }
+      oddities.add(String.format("%s: %d of %d stops failed in round %d, e.g. %s", what, r.total() - r.ok(), r.total(), round,
+          r.firstErrors().isEmpty() ? "-" : r.firstErrors().get(0).lines().findFirst().orElse("")));
+      if (round == 3) {
+        throw new IllegalStateException(what + ": stops still failing after 3 rounds: " + r.firstErrors());
+      }
+      Thread.sleep(2_000);
+      Map<String, JsonObject> now = listing(port);
+      todo = batch.stream().filter(now::containsKey).toList();
     }
   }
 
@@ -482,11 +565,11 @@ final class ClusterBench {
     line("   Vert.x HA: time from the kill to the redeployed verticle's start() on a survivor (it prints its clock).");
     line("   The HA victim is the node in the same position (n1 = oldest member = Hazelcast master) as Pogo's victim.");
     line("");
-    line("   Times in ms after the kill; in brackets: when the first survivor's Hazelcast removed the member (from its log),");
-    line("   and for Pogo also the node.left event and the first child.moved.");
+    line("   Times in ms after the kill; in brackets: when the first survivor's Hazelcast had a member list without the victim");
+    line("   (from its log), and for Pogo also the node.left event and the first child.moved.");
     line(String.format("   %-4s %-7s %-22s %-14s %-34s %-10s  %s", "run", "victim", "Vert.x HA, 1 verticle",
         "HA, " + fmtInt(s.haReference()) + " v.", "Pogo, " + fmtInt(per) + " children (gone, left, 1st)", "Pogo/HA(1)",
-        "Pogo afterwards"));
+        "load at the kills (Pogo, HA 1, HA " + fmtInt(s.haReference()) + ")"));
     JsonArray runs = new JsonArray();
     List<Double> pogo = new ArrayList<>();
     List<Double> ha1 = new ArrayList<>();
@@ -511,7 +594,8 @@ final class ClusterBench {
           hN == null ? "-" : String.format("%,6.0f (%s)", hN.getDouble("failoverMs"), ms(hN.getValue("memberRemovedMs"))),
           String.format("%,6.0f (%s, %s, %s)", pm, ms(p.getValue("memberRemovedMs")), ms(p.getValue("nodeLeftEventMs")),
               ms(p.getValue("firstMovedMs"))),
-          String.format("x%.2f", pm / h), p.getString("after")));
+          String.format("x%.2f", pm / h), String.format("%.1f, %.1f, %s", p.getDouble("loadAverage"),
+              h1.getDouble("loadAverage"), hN == null ? "-" : String.format("%.1f", hN.getDouble("loadAverage")))));
     }
     JsonObject sum = new JsonObject()
         .put("pogoMs", summary(pogo)).put("vertxHa1Ms", summary(ha1)).put("pogoFirstMovedMs", summary(firstMoved))
@@ -542,20 +626,20 @@ final class ClusterBench {
       int entry = c.nodes[0].httpPort;
       String prefix = "fo" + run + "-";
       int started = 3 * per;
-      requireAll(startChildren(entry, prefix, 0, started), "failover run " + run + ": starting children");
+      startAll(entry, ids(prefix, 0, started), "failover run " + run + ": starting children");
       Map<String, List<String>> byNode = byNode(listing(entry).values());
       String victimName = byNode.entrySet().stream().max(Comparator.comparingInt(e -> e.getValue().size())).orElseThrow().getKey();
       // top up until the victim holds enough (rendezvous hashing spreads ~1/3 each; the busiest node has >= 1/3)
       while (byNode.getOrDefault(victimName, List.of()).size() < per && started < 6 * per) {
         int more = Math.max(10, per - byNode.getOrDefault(victimName, List.of()).size()) * 3;
-        requireAll(startChildren(entry, prefix, started, started + more), "topping up");
+        startAll(entry, ids(prefix, started, started + more), "failover run " + run + ": topping up");
         started += more;
         byNode = byNode(listing(entry).values());
       }
       List<String> mine = new ArrayList<>(byNode.get(victimName));
       mine.sort(Comparator.naturalOrder());
       if (mine.size() > per) {
-        requireAll(stopChildren(entry, mine.subList(per, mine.size())), "trimming the victim to " + per);
+        stopAll(entry, mine.subList(per, mine.size()), "failover run " + run + ": trimming the victim to " + per);
       }
       Map<String, JsonObject> before = listing(entry);
       byNode = byNode(before.values());
@@ -572,6 +656,7 @@ final class ClusterBench {
       try (Http.EventStream sse = http.events(survivors.get(0).httpPort, 10_000)) {
         quietBeforeKill(c);
         int idx = sse.size();
+        double loadAtKill = load();
         long killWall = System.currentTimeMillis();
         long killNanos = System.nanoTime();
         victim.kill9();
@@ -669,6 +754,7 @@ final class ClusterBench {
             .put("victimChildren", per).put("totalChildren", total).put("before", beforeCounts).put("after", counts(afterByNode))
             .put("timedBy", viaEvents ? "events" : "listing")
             .put("listingsUntilConsistent", listings)
+            .put("loadAverage", loadAtKill)
             .put("failoverMs", failoverMs)
             .put("failoverObservedMs", viaEvents ? Stats.r((lastRecv - killNanos) / 1e6) : null)
             .put("failoverFromListingMs", maxStartedAt - killWall)
@@ -681,21 +767,25 @@ final class ClusterBench {
   }
 
   /**
-   * When the first of the survivors' Hazelcast logged the removal of the victim's member ("Removing Member
-   * [127.0.0.1]:port"), in epoch ms, from the HH:mm:ss.SSS stamps of the node logs (same machine, same clock);
-   * null if no survivor logged it. Both kinds of node log through pogo-node's logback.xml, so the line is the same.
+   * When the first of the survivors' Hazelcast installed the member list without the victim, in epoch ms: the stamp
+   * of the log line that precedes the first {@code Members {size:N} ...} block with N = survivors after the kill
+   * (Hazelcast's ClusterService prints it whether the master died or another member; stamps are HH:mm:ss.SSS of the
+   * same machine's clock); null if no survivor logged it. Both kinds of node log through pogo-node's logback.xml.
    */
   private static Long memberRemovedAt(List<NodeProc> survivors, NodeProc victim, long killWall) {
-    String needle = "Removing Member [127.0.0.1]:" + victim.clusterPort + " ";
+    String needle = "Members {size:" + survivors.size() + ",";
     Long best = null;
     for (NodeProc p : survivors) {
       try (Stream<String> lines = Files.lines(p.log)) {
+        long lastStamp = -1;
         for (String l : (Iterable<String>) lines::iterator) {
-          if (l.contains(needle) && l.length() > 12) {
-            long t = logTime(l.substring(0, 12), killWall);
-            if (t >= killWall - 1_000 && (best == null || t < best)) {
-              best = t;
+          if (l.length() > 12 && l.charAt(2) == ':' && l.charAt(5) == ':' && l.charAt(8) == '.') {
+            lastStamp = logTime(l.substring(0, 12), killWall);
+          } else if (l.startsWith(needle) && lastStamp >= killWall - 1_000) {
+            if (best == null || lastStamp < best) {
+              best = lastStamp;
             }
+            break;
           }
         }
       } catch (IOException | RuntimeException e) {
@@ -748,6 +838,7 @@ final class ClusterBench {
       quietBeforeKill(c);
       String prefix = "HA-DEPLOYED bench.ha." + victim.name + ".";
       List<NodeProc> survivors = c.live().stream().filter(p -> p != victim).toList();
+      double loadAtKill = load();
       long killWall = System.currentTimeMillis();
       long killNanos = System.nanoTime();
       victim.kill9();
@@ -779,6 +870,7 @@ final class ClusterBench {
       Long removedAt = memberRemovedAt(survivors, victim, killWall);
       return new JsonObject().put("run", run).put("verticles", n).put("victim", victim.name)
           .put("memberRemovedMs", removedAt == null ? null : removedAt - killWall)
+          .put("loadAverage", loadAtKill)
           .put("failoverMs", (double) (lastWall - killWall))
           .put("failoverObservedMs", Stats.r((lastRecv - killNanos) / 1e6))
           .put("redeployedOn", new JsonObject(new LinkedHashMap<>(where)));
@@ -821,30 +913,34 @@ final class ClusterBench {
   private JsonObject throughput(Cluster c, String label) throws Exception {
     int entry = c.nodes[0].httpPort;
     String tag = c.label + "-";
-    requireAll(startChildren(entry, "w" + tag, 0, s.warmup()), label + ": warm-up starts");
-    List<String> warm = new ArrayList<>();
-    for (int i = 0; i < s.warmup(); i++) {
-      warm.add("w" + tag + i);
-    }
-    requireAll(stopChildren(entry, warm), label + ": warm-up stops");
+    startAll(entry, ids("w" + tag, 0, s.warmup()), label + ": warm-up starts");
+    stopAll(entry, ids("w" + tag, 0, s.warmup()), label + ": warm-up stops");
     Thread.sleep(1_000);
+    double loadBefore = load();
     long cpu0 = c.cpuMs();
     long benchCpu0 = benchCpuMs();
     Bounded.Result r = startChildren(entry, "t" + tag, 0, s.children());
     long cpu1 = c.cpuMs();
     long benchCpu1 = benchCpuMs();
-    requireAll(r, label + ": starts");
+    if (r.ok() != r.total()) {
+      oddities.add(String.format("%s: %d of %d measured starts failed (load average %.1f), e.g. %s; started again afterwards, "
+          + "not measured", label, r.total() - r.ok(), r.total(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+          r.firstErrors().isEmpty() ? "-" : r.firstErrors().get(0).lines().findFirst().orElse("")));
+      Map<String, JsonObject> now = listing(entry);
+      startAll(entry, ids("t" + tag, 0, s.children()).stream().filter(id -> !now.containsKey(id)).toList(),
+          label + ": starting the failed ones again");
+    }
     Map<String, List<String>> per = byNode(listing(entry).values());
     double nodeCpu = (double) (cpu1 - cpu0) / r.ok();
     double benchCpu = (double) (benchCpu1 - benchCpu0) / r.ok();
     long rss = c.live().stream().mapToLong(NodeProc::rssMiB).sum();
     line(String.format("   %-32s %,8.0f children/s  (%,d in %.1f s, %d failed; node CPU %.2f ms/child, client CPU %.2f ms/child; "
-        + "per node: %s; node RSS %,d MiB)", label, r.perSecond(), r.ok(), r.seconds(), r.failed(), nodeCpu, benchCpu,
-        counts(per), rss));
+        + "per node: %s; node RSS %,d MiB; load %.1f -> %.1f)", label, r.perSecond(), r.ok(), r.seconds(), r.failed(), nodeCpu,
+        benchCpu, counts(per), rss, loadBefore, load()));
     return new JsonObject().put("label", label).put("nodes", c.live().size()).put("perSecond", Stats.r(r.perSecond()))
         .put("ok", r.ok()).put("failed", r.failed()).put("seconds", Stats.r(r.seconds()))
         .put("nodeCpuMsPerChild", Stats.r(nodeCpu)).put("clientCpuMsPerChild", Stats.r(benchCpu))
-        .put("perNode", counts(per)).put("nodeRssMiB", rss);
+        .put("perNode", counts(per)).put("nodeRssMiB", rss).put("loadAverageBefore", loadBefore);
   }
 
   private static long benchCpuMs() {
@@ -872,6 +968,7 @@ final class ClusterBench {
     Map<String, NodeProc> byName = live.stream().collect(Collectors.toMap(p -> p.name, p -> p));
     Stats owner = new Stats();
     Stats other = new Stats();
+    double loadBefore = load();
     int total = s.lookupWarmup() + s.lookupMeasured();
     for (int i = 0; i < total; i++) {
       String id = sample.get(i % sample.size());
@@ -909,8 +1006,8 @@ final class ClusterBench {
     line("");
     line(String.format("3. Lookup latency: GET /api/v1/children/{id}, sequential, %d warm-up + %,d measured per path, interleaved,",
         s.lookupWarmup(), s.lookupMeasured()));
-    line(String.format("   over %d of the %,d children of the 3-node cluster (HTTP round trip from the benchmark's JVM)", sampleSize,
-        ids.size()));
+    line(String.format("   over %d of the %,d children of the 3-node cluster (HTTP round trip from the benchmark's JVM; load %.1f)",
+        sampleSize, ids.size(), loadBefore));
     line(String.format("   %-44s %6s %9s %9s %9s %9s", "asked", "n", "p50 ms", "p90 ms", "p99 ms", "max ms"));
     lookupRow("the node that runs the child (baseline)", o);
     lookupRow("a node that does not run it", x);
@@ -924,7 +1021,7 @@ final class ClusterBench {
     line(String.format("   non-owner / owner: x%.2f at p50, x%.2f at p99", x.p50() / o.p50(), x.p99() / o.p99()));
     JsonObject out = new JsonObject().put("owner", o.toJson()).put("nonOwner", x.toJson())
         .put("ratioP50", Stats.ratio(x.p50(), o.p50())).put("ratioP99", Stats.ratio(x.p99(), o.p99()))
-        .put("sample", sampleSize).put("children", ids.size());
+        .put("sample", sampleSize).put("children", ids.size()).put("loadAverageBefore", loadBefore);
     if (single != null) {
       out.put("singleNodeReference", single.toJson());
     }
@@ -945,6 +1042,7 @@ final class ClusterBench {
     try (Http.EventStream sse = http.events(n1.httpPort, 10_000)) {
       Thread.sleep(1_000);
       int idx = sse.size();
+      double loadAtLaunch = load();
       NodeProc n4 = c.launch(3, 0);
       long launchWall = n4.launchWallMs;
       long launchNanos = n4.launchNanos;
@@ -955,7 +1053,10 @@ final class ClusterBench {
       Map<String, Integer> moveCount = new HashMap<>();
       Set<String> selfAdopted = new HashSet<>();
       Map<String, Integer> selfReasons = new TreeMap<>();
-      Map<String, Long> runningAtAfterMove = new HashMap<>();
+      Map<String, Long> lastMovedAt = new HashMap<>();
+      // events of different nodes can reach the SSE node out of order (the new node's child.running before the old
+      // node's child.moved), so every child.running is kept and compared by its `at` afterwards
+      Map<String, Long> runningAt = new HashMap<>();
       long lastMoveRecv = 0;
       long deadline = launchNanos + SETTLE_MS * 1_000_000;
       boolean settled = false;
@@ -974,6 +1075,7 @@ final class ClusterBench {
             }
             case "child.moved" -> {
               movedAt.putIfAbsent(id, d.getLong("at")); // the first move: the old instance had stopped just before
+              lastMovedAt.merge(id, d.getLong("at"), Math::max);
               moveCount.merge(id, 1, Integer::sum);
               if (d.getString("node").equals(d.getString("from"))) {
                 selfAdopted.add(id);
@@ -983,9 +1085,7 @@ final class ClusterBench {
               lastMoveRecv = e.recvNanos();
             }
             case "child.running" -> {
-              if (movedAt.containsKey(id)) {
-                runningAtAfterMove.put(id, d.getLong("at"));
-              }
+              runningAt.merge(id, d.getLong("at"), Math::max);
             }
             default -> { }
           }
@@ -993,7 +1093,7 @@ final class ClusterBench {
         long now = System.nanoTime();
         long quietSince = Math.max(lastMoveRecv, readyNanos);
         if (now - quietSince >= QUIET_MS * 1_000_000 && now >= nextCheck
-            && runningAtAfterMove.keySet().containsAll(movedAt.keySet())) {
+            && lastMovedAt.entrySet().stream().allMatch(m -> runningAt.getOrDefault(m.getKey(), 0L) >= m.getValue())) {
           nextCheck = now + 1_000_000_000L;
           Map<String, JsonObject> l = listing(n1.httpPort);
           if (l.size() == total && l.values().stream().allMatch(r -> "running".equals(r.getString("state")))) {
@@ -1027,6 +1127,13 @@ final class ClusterBench {
           }
         }
       }
+      Map<String, Long> runningAtAfterMove = new HashMap<>();
+      for (Map.Entry<String, Long> m : lastMovedAt.entrySet()) {
+        Long r = runningAt.get(m.getKey());
+        if (r != null && r >= m.getValue()) {
+          runningAtAfterMove.put(m.getKey(), r);
+        }
+      }
       long lastRunning = runningAtAfterMove.values().stream().mapToLong(Long::longValue).max().orElse(-1);
       long firstMove = movedAt.values().stream().mapToLong(Long::longValue).min().orElse(-1);
       Stats gap = new Stats();
@@ -1049,7 +1156,7 @@ final class ClusterBench {
           .put("movedElsewhere", moved - toNew).put("lost", lost).put("movedFraction", Stats.r(fraction))
           .put("idealFraction", 0.25).put("ratioToIdeal", Stats.r(moved / ideal))
           .put("movedEvents", moveCount.values().stream().mapToInt(Integer::intValue).sum()).put("movedTwice", movedTwice)
-          .put("launchToReadyMs", Stats.r((readyNanos - launchNanos) / 1e6))
+          .put("launchToReadyMs", Stats.r((readyNanos - launchNanos) / 1e6)).put("loadAverageAtLaunch", loadAtLaunch)
           .put("joinedEventAfterLaunchMs", joinedAt > 0 ? joinedAt - launchWall : null)
           .put("firstMoveAfterJoinMs", firstMove > 0 ? firstMove - ref : null)
           .put("settleAfterJoinMs", lastRunning > 0 ? lastRunning - ref : null)
@@ -1059,7 +1166,8 @@ final class ClusterBench {
           .put("readoptedReasons", new JsonObject(new LinkedHashMap<>(selfReasons)))
           .put("readoptedDowntimeMs", readopt.summary().toJson());
       line("");
-      line(String.format("4. A 4th node joins the 3-node cluster holding %,d children (rebalance on join, the default)", total));
+      line(String.format("4. A 4th node joins the 3-node cluster holding %,d children (rebalance on join, the default; load %.1f)",
+          total, loadAtLaunch));
       line(String.format("   before: %s", counts(beforeByNode)));
       line(String.format("   after:  %s%s", counts(afterByNode), settled ? "" : "   (NOT SETTLED within " + SETTLE_MS / 1000 + " s)"));
       line(String.format("   children whose node changed: %,d of %,d = %.1f%% (ideal 1/4 = 25.0%%, %,.0f): x%.2f the ideal; %,d to %s, "
@@ -1108,6 +1216,17 @@ final class ClusterBench {
 
   static double max(List<Double> v) {
     return v.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+  }
+
+  /** The 1-minute load average now (the machine is shared: every figure carries the load it was taken under). */
+  private static double load() {
+    return Stats.r(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+  }
+
+  /** The first and the last line of a message (a failure and the last line of the node's log). */
+  private static String firstAndLast(String msg) {
+    List<String> l = String.valueOf(msg).lines().map(String::trim).filter(x -> !x.isEmpty()).toList();
+    return l.isEmpty() ? "" : l.size() == 1 ? l.get(0) : l.get(0) + " ... " + l.get(l.size() - 1);
   }
 
   private static String ms(Object v) {

@@ -32,7 +32,8 @@ final class NodeProc {
 
   final String name;
   final int clusterPort;
-  final int httpPort;
+  /** The node's HTTP port: 0 until its banner said which one it took. */
+  volatile int httpPort;
   final Path dataDir;
   final Path log;
   final Process process;
