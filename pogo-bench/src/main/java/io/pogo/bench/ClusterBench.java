@@ -297,7 +297,7 @@ final class ClusterBench {
       if (ha) {
         cmd.addAll(List.of("-jar", s.benchJar().toString(), "ha-node", "--name", name(i), "--cluster-name", clusterName,
             "--cluster-port", String.valueOf(clusterPorts[i]), "--join", join(i), "--heartbeat", s.heartbeat(),
-            "--failure-timeout", s.failureTimeout(), "--quorum", "2"));
+            "--failure-timeout", s.failureTimeout(), "--quorum", "2", "--data-dir", dataRoot.resolve(name(i)).toString()));
         if (deploy > 0) {
           cmd.addAll(List.of("--deploy", String.valueOf(deploy), "--deploy-after-members", "3"));
         }

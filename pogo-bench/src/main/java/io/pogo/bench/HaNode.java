@@ -51,6 +51,7 @@ final class HaNode {
     int quorum = 2;
     int deploy = 0;
     int afterMembers = 3;
+    String dataDir = null;
     for (int i = 0; i < args.length; i++) {
       String v = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -63,12 +64,13 @@ final class HaNode {
         case "--quorum" -> quorum = Integer.parseInt(v);
         case "--deploy" -> deploy = Integer.parseInt(v);
         case "--deploy-after-members" -> afterMembers = Integer.parseInt(v);
-        case "--log" -> { /* read by Main */ }
+        case "--data-dir" -> dataDir = v;
         default -> throw new IllegalArgumentException("unknown ha-node option " + args[i]);
       }
       i++;
     }
-    cfg.put("dataDir", Files.createTempDirectory("pogo-bench-ha-").toString());
+    // unused by Vert.x HA, but NodeOptions wants one; the benchmark deletes it with the cluster
+    cfg.put("dataDir", dataDir != null ? dataDir : Files.createTempDirectory("pogo-bench-ha-").toString());
     NodeOptions o = NodeOptionsValidator.parse(cfg, "ha");
     name = o.name();
     HazelcastClusterManager cm = new HazelcastClusterManager(ClusterConfig.hazelcast(o));
