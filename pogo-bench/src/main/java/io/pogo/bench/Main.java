@@ -19,6 +19,27 @@ public final class Main {
     }
     String command = args[0];
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (command.equals("ha-node")) {
+      // a node of the cluster benchmark's Vert.x HA baseline: logs like a Pogo node (pogo-node's logback.xml, stderr)
+      System.setProperty("hazelcast.logging.type", "slf4j");
+      System.setProperty("hazelcast.phone.home.enabled", "false");
+      System.exit(HaNode.run(rest));
+    }
+    if (command.equals("cluster")) {
+      ClusterBench.Settings cs;
+      try {
+        cs = ClusterBench.Settings.parse(rest);
+      } catch (IllegalArgumentException e) {
+        System.err.println("error: " + e.getMessage());
+        usage();
+        System.exit(2);
+        return;
+      }
+      Files.createDirectories(cs.outDir());
+      System.setProperty("pogo.bench.log", cs.outDir().resolve("bench-cluster-client.log").toString());
+      System.setProperty("logback.configurationFile", "pogo-bench-logback.xml");
+      System.exit(new ClusterBench(cs).run());
+    }
     if (!command.equals("single-node")) {
       System.err.println("unknown benchmark: " + command);
       usage();
@@ -53,7 +74,29 @@ public final class Main {
                          i.e. pogo-bench/target)
           --children N   children per throughput run (default 10000)
           --concurrency  requests in flight for the throughput curve (default 1,16,64,256)
-          --http-concurrency  the points of the curve also run through HTTP (default 64)""");
+          --http-concurrency  the points of the curve also run through HTTP (default 64)
+
+               java -Xmx256m -jar pogo-bench/target/pogo-bench.jar cluster [--runs 5] [--quick] [--out DIR] [--children N]
+                    [--failover-children N] [--ha-reference N] [--concurrency 64] [--phases failover,scale]
+                    [--heartbeat 1s] [--failure-timeout 5s] [--node-heap 384m] [--pogo-jar pogo-node/target/pogo.jar]
+          cluster      Pogo nodes as separate JVMs on loopback, each figure against a baseline of the same run:
+                       failover after kill -9 of the node holding 1,000 children vs Vert.x HA failover of 1 verticle;
+                       10,000 starts through one node of 3 vs a 1-node cluster; lookups on a non-owner vs the owner;
+                       children moved when a 4th node joins vs the ideal 1/4, and the time to settle
+          --runs N     failover trials (default 5; each on fresh clusters)
+          --failover-children N   children on the killed node (default 1000; 3x that in the cluster)
+          --ha-reference N        also Vert.x HA with N verticles on the killed node (default 1000; 0: skip)
+          --children N children started for the throughput, lookup and join figures (default 10000)""");
+  }
+
+  /** The running jar (pogo-bench/target/pogo-bench.jar), or null when not run from a jar. */
+  static Path benchJar() {
+    try {
+      Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return Files.isRegularFile(jar) ? jar : null;
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   /** The directory of the running jar (pogo-bench/target), else ./pogo-bench/target, else the working directory. */
