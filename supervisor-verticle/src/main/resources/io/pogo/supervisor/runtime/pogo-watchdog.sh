@@ -100,9 +100,17 @@ kill -KILL "$guard"
 termsent=0
 if read -r -t 0.2 -u 4 msg && [ "$msg" = termed ]; then termsent=1; fi
 
+# Once the child is reaped its pid can be given to a new process, whose group then carries the same id. The
+# kernel does that only when no process is left in our group: a live process with the child's pid means nothing of
+# ours is left and the group id is someone else's. Never signal it (on a busy machine pids wrap within seconds).
+reused() {
+  [ -e "/proc/$child" ]
+}
+
 # Is any live (non-zombie) process left in the child's group? Orphans are reaped by init, which some
 # containers' init does late: a zombie must not hold the watchdog for the whole shutdown timeout.
 group_alive() {
+  reused && return 1
   kill -0 -- "-$child" || return 1
   [ -r /proc/self/stat ] || return 0
   local f s
@@ -126,6 +134,6 @@ if group_alive; then
     pause 0.1
     i=$((i + 1))
   done
-  kill -KILL -- "-$child"
+  reused || kill -KILL -- "-$child"
 fi
 exit 0
