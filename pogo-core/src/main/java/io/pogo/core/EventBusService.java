@@ -34,6 +34,12 @@ public final class EventBusService {
     return this;
   }
 
+  /** As {@link #serve}, for this Vert.x instance only: operations no other node may ask for. */
+  public EventBusService serveLocal(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    consumers.add(bus.localConsumer(address, msg -> handle(msg, operation)));
+    return this;
+  }
+
   /** Completes when every address is registered (cluster-wide, for clustered consumers). */
   public Future<Void> ready() {
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();

@@ -237,8 +237,7 @@ final class Reconciler {
           }
           log.info("child {} moves from {} to {} at epoch {}: {}", id, self, to, assigned.getLong("epoch"), why);
           publishMoved(record, self, to, assigned.getLong("epoch"), why);
-          JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"))
-              .put("replica", replica);
+          JsonObject start = startRequest(record, assigned);
           return vertx.eventBus().<JsonObject>request(Addresses.supervisor(to, SupervisorOps.START), start,
                   Requests.options(options.requestTimeoutMs()))
               .onFailure(err -> log.warn("child {} moved to {} did not confirm its start: {}; {}'s reconciler takes it over",
@@ -270,8 +269,7 @@ final class Reconciler {
           log.info("child {} moves from {} to {} at epoch {}, start-then-stop{}: {}", key, self, to,
               assigned.getLong("epoch"), state == null ? "" : " with its handed-over state", why);
           publishMoved(record, self, to, assigned.getLong("epoch"), why);
-          JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"))
-              .put("replica", record.getInteger("replica", 0)).put("handover", state);
+          JsonObject start = startRequest(record, assigned).put("handover", state);
           return vertx.eventBus().<JsonObject>request(Addresses.supervisor(to, SupervisorOps.START), start,
                   Requests.options(options.requestTimeoutMs()))
               .onFailure(err -> log.warn("child {} moved to {} did not confirm its start: {}; {}'s reconciler takes it over",
@@ -281,6 +279,12 @@ final class Reconciler {
               .<Void>mapEmpty()
               .recover(err -> Future.succeededFuture());
         }));
+  }
+
+  /** What a supervisor needs to start the replica of {@code record} that {@code assigned} gives it. */
+  private static JsonObject startRequest(JsonObject record, JsonObject assigned) {
+    return new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"))
+        .put("replica", record.getInteger("replica", 0));
   }
 
   private void publishMoved(JsonObject record, String from, String to, long epoch, String why) {
@@ -352,8 +356,7 @@ final class Reconciler {
       }
       log.info("child {} moves from {} to {} at epoch {}: {}", id, from, self, assigned.getLong("epoch"), why);
       publishMoved(record, from, self, assigned.getLong("epoch"), why);
-      JsonObject start = new JsonObject().put("spec", record.getJsonObject("spec")).put("epoch", assigned.getLong("epoch"))
-          .put("replica", record.getInteger("replica", 0));
+      JsonObject start = startRequest(record, assigned);
       return vertx.eventBus().<JsonObject>request(Addresses.supervisor(self, SupervisorOps.START), start,
               Requests.local(options.requestTimeoutMs()))
           .onFailure(err -> log.warn("child {} adopted by {} did not start: {}", id, self, PogoException.from(err).getMessage()))

@@ -50,25 +50,12 @@ public final class RegistryVerticle extends VerticleBase {
         .serve(Addresses.REGISTRY_REPORT, ops::report)
         .serve(Addresses.REGISTRY_ASSIGNMENT, ops::assignment)
         .serve(Addresses.NODES_LIST, ops::nodes)
-        .serve(Addresses.CLUSTER_INFO, ops::clusterInfo);
+        .serve(Addresses.CLUSTER_INFO, ops::clusterInfo)
+        // asked by this node only (its start-up, its HTTP API, its shutdown), never by another node
+        .serveLocal(Addresses.REGISTRY_READY, body -> cluster.markUp().map(new JsonObject()))
+        .serveLocal(Addresses.REGISTRY_DRAIN, this::drain);
     log.debug("registry of node {} uses {}", options.name(), store.getClass().getSimpleName());
     vertx.eventBus().consumer(Addresses.CLUSTER_REBALANCE, msg -> reconciler.rebalance());
-    // the node's verticles are all deployed: from now on it may host children
-    vertx.eventBus().<JsonObject>localConsumer(Addresses.REGISTRY_READY, msg -> cluster.markUp().onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(new JsonObject());
-      } else {
-        PogoException.from(ar.cause()).failMessage(msg);
-      }
-    }));
-    // this node's own drain: asked by the node (its HTTP API or its shutdown), never by another node
-    vertx.eventBus().<JsonObject>localConsumer(Addresses.REGISTRY_DRAIN, msg -> drain(msg.body()).onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(ar.result());
-      } else {
-        PogoException.from(ar.cause()).failMessage(msg);
-      }
-    }));
     // lets the typed client of this Vert.x ask this node's registry, never a dead node's that is not yet noticed
     vertx.sharedData().getLocalMap(LOCAL_MAP).put(LOCAL_REGISTRY, true);
     return service.ready().compose(v -> cluster.start()).onSuccess(v -> reconciler.start());

@@ -34,16 +34,12 @@ final class ChildListParams {
 
   static JsonObject parse(MultiMap params) {
     List<FieldError> errs = new ArrayList<>();
-    for (String name : params.names()) {
-      if (!KNOWN.contains(name)) {
-        errs.add(new FieldError(name, "unknown query parameter (known: node, scope, state, tag)"));
-      }
-    }
-    String node = single(params, "node", errs);
+    QueryParams.rejectUnknown(params, KNOWN, errs);
+    String node = QueryParams.single(params, "node", errs);
     if (node != null && !NodeOptionsValidator.NODE_NAME.matcher(node).matches()) {
       errs.add(new FieldError("node", "\"" + node + "\" is not a valid node name"));
     }
-    String scopeText = single(params, "scope", errs);
+    String scopeText = QueryParams.single(params, "scope", errs);
     ChildQuery.Scope scope = node != null ? ChildQuery.Scope.LOCAL : ChildQuery.Scope.GLOBAL;
     if (scopeText != null) {
       switch (scopeText) {
@@ -55,7 +51,7 @@ final class ChildListParams {
     if (node != null && "global".equals(scopeText)) {
       errs.add(new FieldError("node", "only with scope=local (a global listing covers every node)"));
     }
-    String stateText = single(params, "state", errs);
+    String stateText = QueryParams.single(params, "state", errs);
     ChildState state = null;
     if (stateText != null) {
       state = ChildState.fromWire(stateText);
@@ -91,14 +87,4 @@ final class ChildListParams {
     return tags;
   }
 
-  private static String single(MultiMap params, String name, List<FieldError> errs) {
-    List<String> all = params.getAll(name);
-    if (all.isEmpty()) {
-      return null;
-    }
-    if (all.size() > 1) {
-      errs.add(new FieldError(name, "must be given at most once"));
-    }
-    return all.get(0);
-  }
 }
