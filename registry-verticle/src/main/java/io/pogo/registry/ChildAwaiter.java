@@ -30,6 +30,8 @@ final class ChildAwaiter {
   static final int MAX_WAITERS = 10_000;
   static final long DEFAULT_TIMEOUT_MS = io.pogo.core.Limits.AWAIT_DEFAULT_TIMEOUT_MS;
   static final long MAX_TIMEOUT_MS = io.pogo.core.Limits.AWAIT_MAX_TIMEOUT_MS;
+  static final long FIRST_RECHECK_MS = 500;
+  static final long MAX_RECHECK_MS = 5_000;
   private static final Set<String> TERMINAL = Set.of(ChildState.FAILED.wire(), ChildState.EXITED.wire(), ChildState.STOPPED.wire());
 
   private final Vertx vertx;
@@ -50,6 +52,8 @@ final class ChildAwaiter {
     final Set<String> states;
     final Promise<JsonObject> result = Promise.promise();
     long timer;
+    long recheck = -1;
+    long recheckMs = FIRST_RECHECK_MS;
     String lastState = "unknown";
 
     Waiter(String id, Set<String> states) {
@@ -91,6 +95,7 @@ final class ChildAwaiter {
     void finish(JsonObject record, PogoException error) {
       if (record != null ? result.tryComplete(record) : result.tryFail(error)) {
         vertx.cancelTimer(timer);
+        vertx.cancelTimer(recheck);
         remove(this);
       }
     }
@@ -143,8 +148,26 @@ final class ChildAwaiter {
     long ms = timeout;
     w.timer = vertx.setTimer(ms, t -> w.finish(null, new PogoException(ErrorCode.TIMEOUT, "child \"" + id + "\" was still "
         + w.lastState + " after " + Durations.format(ms) + " (waiting for " + String.join(" or ", states) + ")")));
-    listen().onComplete(ar -> w.check(null));
+    listen().onComplete(ar -> {
+      w.check(null);
+      scheduleRecheck(w);
+    });
     return w.result.future();
+  }
+
+  /**
+   * Events are the fast path, not the only one: an event can be missed (a subscription still propagating through the
+   * cluster, a publish during a merge), so a waiter also looks again after 0.5 s, 1 s, 2 s, ... up to every 5 s.
+   */
+  private void scheduleRecheck(Waiter w) {
+    if (w.result.future().isComplete()) {
+      return;
+    }
+    w.recheck = vertx.setTimer(w.recheckMs, t -> {
+      w.check(null);
+      w.recheckMs = Math.min(w.recheckMs * 2, MAX_RECHECK_MS);
+      scheduleRecheck(w);
+    });
   }
 
   private Future<Void> listen() {
