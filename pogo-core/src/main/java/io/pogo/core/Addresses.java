@@ -74,6 +74,72 @@ public final class Addresses {
   /** Published when this side of the cluster loses or regains its quorum. Body: {@code {"type","node","members","quorum","at"}}. */
   public static final String EVENTS_CLUSTER = "pogo.events.cluster";
 
+  // ---- Jobs (served by the scheduler, a cluster singleton; see docs/jobs.md for every field) ----
+
+  /**
+   * Create or replace a namespace config. Body: {@code {"name","config": "<YAML or JSON text>"}} or
+   * {@code {"name","config": {...}}}. Reply: the namespace ({@code {"name","config":{...},"version","updatedAt",
+   * "hosts","tags","sequences","constraints"}}). Fails with VALIDATION_FAILED listing every error with its path.
+   */
+  public static final String NAMESPACE_PUT = "pogo.namespace.put";
+  /** One namespace. Body: {@code {"name"}}. Reply: as {@link #NAMESPACE_PUT}. NOT_FOUND if there is none. */
+  public static final String NAMESPACE_GET = "pogo.namespace.get";
+  /** Every namespace. Body: {@code {}}. Reply: {@code {"namespaces":[{"name","version","updatedAt","hosts",...}]}}. */
+  public static final String NAMESPACE_LIST = "pogo.namespace.list";
+  /** Delete a namespace. Body: {@code {"name"}}. Reply: {@code {"name"}}. INVALID_STATE while an active job uses it. */
+  public static final String NAMESPACE_DELETE = "pogo.namespace.delete";
+  /**
+   * A namespace's shared limits and their use across jobs. Body: {@code {"name"}}. Reply:
+   * {@code {"namespace","slots":[{"slot","limit","rule","population","used","holders":[{"job","host","state"}]}]}}.
+   */
+  public static final String NAMESPACE_BUDGET = "pogo.namespace.budget";
+  /**
+   * Dry run: the schedule a job would get, without running anything. Body: a job request (as {@link #JOB_RUN}).
+   * Reply: {@code {"namespace","hosts","sequences":[{"name","steps":[{"ref","hosts"}]}],"unsequenced",
+   * "constraints":{host:[slot...]},"slots":[...],"firstWave":[host...],"waiting":[{"host","reason"}]}}.
+   */
+  public static final String PLAN = "pogo.plan";
+  /**
+   * Run a job. Body: {@code {"namespace","targets":[...],"command":[...],"mode","concurrency","hostTimeout",
+   * "jobTimeout","maxFailures","retries","user","outputLimit"}} (all but targets and command optional). Reply: the
+   * job (as {@link #JOB_GET}), carrying {@code id}.
+   */
+  public static final String JOB_RUN = "pogo.job.run";
+  /**
+   * One job. Body: {@code {"id"}}. Reply: {@code {"id","state","reason","namespace","user","command","mode",...,
+   * "createdAt","endedAt","counts":{state:n},"total","summary"}}. JOB_NOT_FOUND if unknown.
+   */
+  public static final String JOB_GET = "pogo.job.get";
+  /** Jobs, newest first. Body: {@code {"state","user","namespace","limit","offset"}}. Reply: {@code {"jobs":[...],"total"}}. */
+  public static final String JOB_LIST = "pogo.job.list";
+  /**
+   * A job's hosts. Body: {@code {"id","state","limit","offset"}}. Reply: {@code {"id","hosts":[{"host","state",
+   * "reason","attempts","exitCode","startedAt","endedAt","node","taskId"}],"total"}}.
+   */
+  public static final String JOB_HOSTS = "pogo.job.hosts";
+  /**
+   * One host's output. Body: {@code {"id","host","attempt","after"}} (attempt: default all; after: a line
+   * sequence number, to follow). Reply: {@code {"id","host","attempts":[{"attempt","state","lines":[{"seq","ts",
+   * "stream","text"}],"truncated","running"}]}}.
+   */
+  public static final String JOB_OUTPUT = "pogo.job.output";
+  /** Stop dispatching. Body: {@code {"id","kill":false,"reason"}}. Reply: the job. INVALID_STATE if it has ended. */
+  public static final String JOB_HALT = "pogo.job.halt";
+  /** Resume a halted job. Body: {@code {"id"}}. Reply: the job. */
+  public static final String JOB_RESUME = "pogo.job.resume";
+  /** Run hosts again. Body: {@code {"id","hosts":[...]}}. Reply: the job. VALIDATION_FAILED naming a host not in the job. */
+  public static final String JOB_RETRY = "pogo.job.retry";
+  /** Give hosts up. Body: {@code {"id","hosts":[...]}}. Reply: the job. */
+  public static final String JOB_SKIP = "pogo.job.skip";
+  /** Change a job's settings. Body: {@code {"id","hostTimeout","jobTimeout","maxFailures","retries","concurrency"}}. */
+  public static final String JOB_ALTER = "pogo.job.alter";
+
+  /** Workers report task starts and ends to the scheduler. Body: a task report; reply {@code {}} once it is stored. */
+  public static final String SCHEDULER_TASK_REPORT = "pogo.scheduler.task.report";
+
+  /** Published for every job and host transition. Body: {@code {"type":"job.state|host.state","job","host","state","reason","at"}}. */
+  public static final String EVENTS_JOB = "pogo.events.job";
+
   /** The address prefix of one node's supervisor: {@code pogo.supervisor.<node>.<op>}. */
   public static String supervisor(String node, String op) {
     return "pogo.supervisor." + node + "." + op;
@@ -115,5 +181,21 @@ public final class Addresses {
     public static final String HANDOVER = "handover";
     /** The children this supervisor runs: {@code {"children":[{"id","replica","epoch","state"}]}}. */
     public static final String RUNNING = "running";
+    /**
+     * Run a job task (worker side). Body: {@code {"taskId","job","host","attempt","argv","timeoutMs",
+     * "outputLimit","schedulerEpoch"}}. Idempotent by taskId: a repeat answers the task's current state. Reply:
+     * {@code {"taskId","state":"running|finished","startedAt",...}}. Fails BUSY when the node runs its maximum of
+     * tasks, FENCED when a newer scheduler has spoken to this worker.
+     */
+    public static final String TASK_RUN = "task.run";
+    /** Kill a running task. Body: {@code {"taskId","reason"}}. Reply: {@code {"taskId","state"}}. */
+    public static final String TASK_KILL = "task.kill";
+    /**
+     * Tasks this worker knows. Body: {@code {"schedulerEpoch","taskIds":[...]}} (no ids: all). Reply:
+     * {@code {"node","capacity","running","tasks":[{"taskId","state",...}]}}. A newer epoch fences older schedulers.
+     */
+    public static final String TASK_STATUS = "task.status";
+    /** Output of a task this worker runs or ran. Body: {@code {"taskId","after"}}. Reply: {@code {"lines":[...],"truncated","running"}}. */
+    public static final String TASK_OUTPUT = "task.output";
   }
 }

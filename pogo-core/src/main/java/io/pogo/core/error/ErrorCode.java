@@ -15,6 +15,10 @@ public enum ErrorCode {
   CHILD_NOT_FOUND(4040, 404, "child not found"),
   /** Nothing at that path. */
   NOT_FOUND(4041, 404, "not found"),
+  /** No job with that id. */
+  JOB_NOT_FOUND(4042, 404, "job not found"),
+  /** No namespace with that name. */
+  NAMESPACE_NOT_FOUND(4043, 404, "namespace not found"),
   /** The method is not allowed on that path. */
   METHOD_NOT_ALLOWED(4050, 405, "method not allowed"),
   /** A child with that id exists already; the details say where it runs. */
@@ -35,6 +39,8 @@ public enum ErrorCode {
   QUORUM_LOST(5031, 503, "quorum lost"),
   /** No live node satisfies the child's placement (pin, selector). */
   NO_ELIGIBLE_NODE(5032, 503, "no eligible node"),
+  /** A worker runs as many tasks as it may; try another, or later. */
+  BUSY(5033, 503, "busy"),
   /** The node that should answer did not in time (event-bus TIMEOUT). */
   TIMEOUT(5040, 504, "timeout");
 
