@@ -155,9 +155,12 @@ public final class HostGlob {
           throw new IllegalArgumentException(quote(pattern) + " is a reversed range (" + item
               + ": the low bound comes first)");
         }
-        if (high - low + 1 > cap - out.size()) {
+        if (high - low + 1 > cap) {
           throw new IllegalArgumentException(quote(pattern) + " is a range that is too big (" + item
               + " expands to more than " + cap + " hosts)");
+        }
+        if (high - low + 1 > cap - out.size()) {
+          throw new IllegalArgumentException(quote(pattern) + " expands to more than " + cap + " hosts");
         }
         int width = lowText.length() > 1 && lowText.charAt(0) == '0' ? lowText.length() : 0;
         for (long n = low; n <= high; n++) {

@@ -84,6 +84,7 @@ class HostGlobTest {
     assertTrue(error("web[1-999999999]", CAP).contains("is a range that is too big"));
     assertEquals("\"w[1-400]x[1-400]\" expands to more than 100000 hosts", error("w[1-400]x[1-400]", CAP));
     assertEquals("\"w[1-11]\" is a range that is too big (1-11 expands to more than 10 hosts)", error("w[1-11]", 10));
+    assertEquals("\"w[1-6,7-12]\" expands to more than 10 hosts", error("w[1-6,7-12]", 10));
     assertEquals("\"w[1-3]{a,b}\" expands to more than 5 hosts", error("w[1-3]{a,b}", 5));
     assertTrue(error("", CAP).contains("empty host pattern"));
   }
