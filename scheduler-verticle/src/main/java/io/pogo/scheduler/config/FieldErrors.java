@@ -2,6 +2,8 @@ package io.pogo.scheduler.config;
 
 import io.pogo.core.error.FieldError;
 import io.pogo.core.error.PogoException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -48,10 +50,10 @@ final class FieldErrors {
     if (value == null) {
       return "nothing (null)";
     }
-    if (value instanceof io.vertx.core.json.JsonObject) {
+    if (value instanceof JsonObject) {
       return "a map";
     }
-    if (value instanceof io.vertx.core.json.JsonArray) {
+    if (value instanceof JsonArray) {
       return "a list";
     }
     if (value instanceof String) {

@@ -72,9 +72,6 @@ public final class HostGlob {
       names = next;
     }
     Set<String> distinct = new LinkedHashSet<>(names);
-    if (distinct.isEmpty()) {
-      throw new IllegalArgumentException(quote(pattern) + " expands to no host");
-    }
     for (String name : distinct) {
       if (!HostNames.valid(name)) {
         if (name.equals(pattern)) {

@@ -4,12 +4,16 @@ import io.pogo.core.error.PogoException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -167,7 +171,8 @@ public final class NamespaceConfigParser {
     options.setAllowDuplicateKeys(false);
     options.setMaxAliasesForCollections(MAX_YAML_ALIASES);
     options.setCodePointLimit(MAX_TEXT_CHARS);
-    Yaml yaml = new Yaml(new SafeConstructor(options));
+    DumperOptions unused = new DumperOptions();
+    Yaml yaml = new Yaml(new SafeConstructor(options), new Representer(unused), unused, options, new PlainResolver());
     Object doc;
     try {
       doc = yaml.load(text);
@@ -193,6 +198,24 @@ public final class NamespaceConfigParser {
           + (doc instanceof List<?> ? "a list" : "a single value"));
     }
     return (JsonObject) toJson(map);
+  }
+
+  /**
+   * YAML 1.1's implicit types without the two that corrupt host and tag names: {@code yes/no/on/off} stay strings
+   * (only {@code true}/{@code false} are booleans) and {@code 2024-01-01} stays a string, not a date.
+   */
+  private static final class PlainResolver extends Resolver {
+    private static final Pattern TRUE_FALSE = Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$");
+
+    @Override
+    protected void addImplicitResolvers() {
+      addImplicitResolver(Tag.BOOL, TRUE_FALSE, "tTfF");
+      addImplicitResolver(Tag.INT, INT, "-+0123456789");
+      addImplicitResolver(Tag.FLOAT, FLOAT, "-+.0123456789");
+      addImplicitResolver(Tag.MERGE, MERGE, "<");
+      addImplicitResolver(Tag.NULL, NULL, "~nN\0");
+      addImplicitResolver(Tag.NULL, EMPTY, null);
+    }
   }
 
   /** YAML data to Vert.x JSON types, keys kept as written. */

@@ -191,6 +191,23 @@ class NamespaceConfigParserTest {
   }
 
   @Test
+  void yamlKeepsYesNoOnOffAndDateLikeNamesAsStrings() {
+    NamespaceConfig c = NamespaceConfigParser.parse("""
+        tag:
+          power:
+            on: [2024-01-01, yes]
+            off: [no, n1]
+        constraint:
+          $power: {max_parallel: 1}
+        """);
+    assertEquals(List.of("power.off", "power.on"), c.children().get("power"));
+    assertEquals(set("2024-01-01", "yes"), c.tags().get("power.on"));
+    assertEquals(set("n1", "no"), c.tags().get("power.off"));
+    assertEquals(List.of("tag.t[0]: must be a host name or host pattern (a string); got a boolean (quote it in YAML)"),
+        errors("tag:\n  t: [true]\n"));
+  }
+
+  @Test
   void emptyTagsAreAllowed() {
     NamespaceConfig c = NamespaceConfigParser.parse("tag:\n  db: []\n  colo: {}\n");
     assertEquals(Set.of(), c.tags().get("db"));
@@ -366,7 +383,7 @@ class NamespaceConfigParserTest {
           a..b: [x]
           n:
           s: host1
-          h: [12, yes, {a: b}]
+          h: [12, true, {a: b}]
         """));
     assertEquals(List.of("tag: must be a map of tag names to host lists or to maps of tag values; got a list"),
         errors("tag: [a, b]\n"));
