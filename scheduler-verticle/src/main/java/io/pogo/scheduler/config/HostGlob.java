@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  *   <li>{@code [..]} holds numbers and ranges separated by commas: {@code web[1-3]}, {@code foo[3,4]},
  *       {@code foo[8,10,33]}, {@code foo[1-3,7]}. A range whose low bound is written with a leading zero keeps
  *       that width ({@code host[01-10]} gives {@code host01 ... host10}); a lone number is kept as written.</li>
- *   <li>{@code {..}} holds alternatives separated by commas: {@code db{1,2}}, {@code foo{bar,baz}}.</li>
+ *   <li>{@code {..}} holds alternatives separated by commas: {@code db{1,2}}, {@code foo{bar,baz}}; an alternative
+ *       may be empty ({@code web{,-old}}), an empty group ({@code {}}, {@code []}) is an error. Groups do not nest.</li>
  *   <li>Several groups give the cartesian product, the leftmost group varying slowest:
  *       {@code host[01-10].foo{bar,baz}} is {@code host01.foobar, host01.foobaz, host02.foobar, ...}.</li>
  * </ul>
