@@ -30,6 +30,9 @@ public final class ClusterConfig {
   static final int MERGE_CHECK_SECONDS = 5;
   static final String CHILD_TABLE = "pogo.children";
   static final String NODE_TABLE = "pogo.nodes";
+  /** The scheduler's state: meta counters, namespaces, jobs, job hosts and their output. */
+  static final List<String> SCHEDULER_TABLES = List.of("pogo.scheduler", "pogo.namespaces", "pogo.jobs", "pogo.job.hosts",
+      "pogo.job.output");
   /** Synchronous backups of Pogo's tables: simultaneous member losses they survive. */
   static final int TABLE_BACKUPS = 2;
   static final String EPOCH_MERGE_POLICY = "io.pogo.registry.EpochMergePolicy";
@@ -53,6 +56,8 @@ public final class ClusterConfig {
     // primary and backup sat on the two)
     cfg.getMapConfig(CHILD_TABLE).setBackupCount(TABLE_BACKUPS);
     cfg.getMapConfig(NODE_TABLE).setBackupCount(TABLE_BACKUPS);
+    // a job survives its scheduler's node and one more crashing at once
+    SCHEDULER_TABLES.forEach(t -> cfg.getMapConfig(t).setBackupCount(TABLE_BACKUPS));
     cfg.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(MERGE_CHECK_SECONDS));
     cfg.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(MERGE_CHECK_SECONDS));
     cfg.setProperty("hazelcast.logging.type", "slf4j");

@@ -65,6 +65,8 @@ class NodeCommand implements Callable<Integer> {
   String quorum;
   @Option(names = "--rebalance-on-join", paramLabel = "true|false", description = "move children to a node that joins when it becomes their owner (default true)")
   String rebalanceOnJoin;
+  @Option(names = "--max-tasks", paramLabel = "N", description = "job tasks this node runs at once as a worker (default 256)")
+  String maxTasks;
 
   NodeCommand(CliContext ctx) {
     this.ctx = ctx;
@@ -91,6 +93,7 @@ class NodeCommand implements Callable<Integer> {
     f.put("weight", weight);
     f.put("quorum", quorum);
     f.put("rebalanceOnJoin", rebalanceOnJoin);
+    f.put("maxTasks", maxTasks);
     f.values().removeIf(java.util.Objects::isNull);
     return f;
   }

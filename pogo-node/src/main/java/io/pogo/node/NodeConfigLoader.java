@@ -59,6 +59,7 @@ public final class NodeConfigLoader {
     m.put("POGO_WEIGHT", "weight");
     m.put("POGO_QUORUM", "quorum");
     m.put("POGO_REBALANCE_ON_JOIN", "rebalanceOnJoin");
+    m.put("POGO_MAX_TASKS", "maxTasks");
     ENV_KEYS = Collections.unmodifiableMap(m);
   }
 

@@ -67,7 +67,7 @@ public final class PogoNode {
     return List.of(
         new NodeVerticle("registry", "io.pogo.registry.RegistryVerticle", false),
         new NodeVerticle("supervisor", "io.pogo.supervisor.SupervisorVerticle", false),
-        new NodeVerticle("scheduler", "io.pogo.scheduler.SchedulerVerticle", true),
+        new NodeVerticle("scheduler", "io.pogo.scheduler.SchedulerBootstrap", true),
         new NodeVerticle("http", "io.pogo.web.HttpVerticle", false));
   }
 

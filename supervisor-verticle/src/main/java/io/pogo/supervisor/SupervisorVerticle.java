@@ -70,6 +70,7 @@ public final class SupervisorVerticle extends VerticleBase {
   private HangDetector hang;
   private io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> holdBack;
   private long heldBack;
+  private io.pogo.supervisor.task.TaskWorker tasks;
 
   @Override
   public Future<?> start() {
@@ -89,6 +90,8 @@ public final class SupervisorVerticle extends VerticleBase {
         .compose(launcher -> {
           processes = launcher;
           String node = options.name();
+          tasks = new io.pogo.supervisor.task.TaskWorker(vertx, context, node, options.maxTasks(), launcher,
+              options.requestTimeoutMs());
           EventBusService service = new EventBusService(vertx.eventBus())
               .serve(Addresses.supervisor(node, SupervisorOps.START), this::startChild)
               .serve(Addresses.supervisor(node, SupervisorOps.STOP), this::stopChild)
@@ -97,6 +100,10 @@ public final class SupervisorVerticle extends VerticleBase {
               .serve(Addresses.supervisor(node, SupervisorOps.RUNNING), b -> Future.succeededFuture(running()))
               .serve(Addresses.supervisor(node, SupervisorOps.RELEASE), this::release)
               .serve(Addresses.supervisor(node, SupervisorOps.HANDOVER), this::handover)
+              .serve(Addresses.supervisor(node, SupervisorOps.TASK_RUN), tasks::run)
+              .serve(Addresses.supervisor(node, SupervisorOps.TASK_KILL), tasks::kill)
+              .serve(Addresses.supervisor(node, SupervisorOps.TASK_STATUS), tasks::status)
+              .serve(Addresses.supervisor(node, SupervisorOps.TASK_OUTPUT), tasks::output)
               .serve(Addresses.nodeInfo(node), b -> Future.succeededFuture(nodeInfo()))
               .serve(Addresses.NODE_INFO, b -> Future.succeededFuture(nodeInfo()));
           vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_CLUSTER, msg -> onClusterEvent(msg.body()));
@@ -315,6 +322,9 @@ public final class SupervisorVerticle extends VerticleBase {
     if (hang != null) {
       hang.close();
       vertx.eventBus().removeOutboundInterceptor(holdBack);
+    }
+    if (tasks != null) {
+      tasks.stopping();
     }
     // The records stay as they are: once this member has left, the survivors adopt these children (stopped here
     // first, then started there). Writing "stopped" would make them look finished and keep them down.

@@ -33,7 +33,7 @@ final class TestNode {
   static NodeOptions with(NodeOptions d, String host, String token, long requestTimeoutMs) {
     return new NodeOptions(d.name(), d.tags(), d.roles(), host, 0, d.clusterName(), d.clusterHost(),
         d.clusterPort(), List.of(), d.dataDir(), d.heartbeatMs(), d.failureTimeoutMs(), d.processLeaseMs(),
-        requestTimeoutMs, token, 1024, List.of(), d.weight(), d.quorum(), d.rebalanceOnJoin());
+        requestTimeoutMs, token, 1024, List.of(), d.weight(), d.quorum(), d.rebalanceOnJoin(), d.maxTasks());
   }
 
   /** Deploys the verticle and returns the port it bound. */

@@ -34,12 +34,13 @@ import java.util.Set;
  * @param weight            this node's share of children relative to the others (placement weight)
  * @param quorum            {@link #QUORUM_MAJORITY}, {@link #QUORUM_NONE} (availability mode), or a static member count
  * @param rebalanceOnJoin   move children to a node that joins when it becomes their placement owner
+ * @param maxTasks          job tasks this node runs at once as a worker; more are refused (BUSY) and placed elsewhere
  */
 public record NodeOptions(String name, Map<String, String> tags, Set<String> roles, String httpHost, int httpPort,
                           String clusterName, String clusterHost, int clusterPort, List<String> join, String dataDir,
                           long heartbeatMs, long failureTimeoutMs, long processLeaseMs, long requestTimeoutMs,
                           String token, int maxBodyBytes, List<JsonObject> children, double weight, int quorum,
-                          boolean rebalanceOnJoin) {
+                          boolean rebalanceOnJoin, int maxTasks) {
 
   public static final Set<String> ALL_ROLES = Set.of("registry", "supervisor", "scheduler", "http");
   /** Loopback: an open API is remote code execution, so nothing else without a token. */
@@ -64,6 +65,9 @@ public record NodeOptions(String name, Map<String, String> tags, Set<String> rol
   /** No quorum (availability mode, an explicit opt-in): both sides of a partition keep running. */
   public static final int QUORUM_NONE = 0;
   public static final int DEFAULT_QUORUM = QUORUM_MAJORITY;
+  /** Enough for a job with concurrency 256 on one node; each task is a process plus its watchdog. */
+  public static final int DEFAULT_MAX_TASKS = 256;
+  public static final int MAX_MAX_TASKS = 10_000;
 
   public NodeOptions {
     tags = Map.copyOf(tags);
@@ -77,7 +81,7 @@ public record NodeOptions(String name, Map<String, String> tags, Set<String> rol
     return new NodeOptions(name, Map.of(), ALL_ROLES, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, DEFAULT_CLUSTER_NAME,
         DEFAULT_CLUSTER_HOST, DEFAULT_CLUSTER_PORT, List.of(), DEFAULT_DATA_DIR, DEFAULT_HEARTBEAT_MS,
         DEFAULT_FAILURE_TIMEOUT_MS, DEFAULT_PROCESS_LEASE_MS, DEFAULT_REQUEST_TIMEOUT_MS, null, DEFAULT_MAX_BODY_BYTES,
-        List.of(), DEFAULT_WEIGHT, DEFAULT_QUORUM, true);
+        List.of(), DEFAULT_WEIGHT, DEFAULT_QUORUM, true, DEFAULT_MAX_TASKS);
   }
 
   /** The name of this node's Micrometer registry (one per node, so several nodes can share a JVM in tests). */
@@ -110,7 +114,8 @@ public record NodeOptions(String name, Map<String, String> tags, Set<String> rol
         .put("children", new JsonArray(List.copyOf(children)))
         .put("weight", weight)
         .put("quorum", quorumText(quorum))
-        .put("rebalanceOnJoin", rebalanceOnJoin);
+        .put("rebalanceOnJoin", rebalanceOnJoin)
+        .put("maxTasks", maxTasks);
   }
 
   /** The quorum setting as written in config: "majority", "none" or the static size. */

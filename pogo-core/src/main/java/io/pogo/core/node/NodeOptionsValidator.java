@@ -30,7 +30,7 @@ public final class NodeOptionsValidator {
   private static final Pattern TAG_KEY = Pattern.compile(ChildSpec.TAG_KEY_PATTERN);
   private static final Set<String> KEYS = Set.of("name", "tags", "roles", "httpHost", "httpPort", "clusterName",
       "clusterHost", "clusterPort", "join", "dataDir", "heartbeat", "failureTimeout", "processLease",
-      "requestTimeout", "token", "maxBodyBytes", "children", "weight", "quorum", "rebalanceOnJoin");
+      "requestTimeout", "token", "maxBodyBytes", "children", "weight", "quorum", "rebalanceOnJoin", "maxTasks");
 
   private NodeOptionsValidator() {
   }
@@ -84,6 +84,7 @@ public final class NodeOptionsValidator {
     double weight = weight(json, errs);
     int quorum = quorum(json, errs);
     boolean rebalanceOnJoin = bool(json, "rebalanceOnJoin", true, errs);
+    int maxTasks = integer(json, "maxTasks", d.maxTasks(), 1, NodeOptions.MAX_MAX_TASKS, errs);
     if (httpHost != null && token == null && roles.contains("http") && !isLoopback(httpHost)) {
       errs.add(new FieldError("httpHost", "\"" + httpHost + "\" is not a loopback address: set a token (--token, "
           + "POGO_TOKEN or token: in the config file) before exposing the API, since it runs commands on this machine"));
@@ -92,7 +93,7 @@ public final class NodeOptionsValidator {
       throw PogoException.validation(errs);
     }
     return new NodeOptions(name, tags, roles, httpHost, httpPort, clusterName, clusterHost, clusterPort, join, dataDir,
-        heartbeat, failureTimeout, lease, requestTimeout, token, maxBody, children, weight, quorum, rebalanceOnJoin);
+        heartbeat, failureTimeout, lease, requestTimeout, token, maxBody, children, weight, quorum, rebalanceOnJoin, maxTasks);
   }
 
   /** True for 127.0.0.0/8, ::1 and "localhost"; names are resolved. */

@@ -64,6 +64,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChaosTest {
+  /** No scheduler: these tests model the children the test itself starts, and the scheduler is a child too. */
+  static final String SUPERVISION_ROLES = "registry,supervisor,http";
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChaosTest.class);
   private static final String ECHO = "io.pogo.supervisor.examples.EchoVerticle";
 
@@ -416,7 +418,7 @@ class ChaosTest {
     } else {
       live.forEach(n -> join.add("127.0.0.1:" + n.options().clusterPort()));
     }
-    JsonObject config = new JsonObject().put("name", name).put("clusterName", cluster).put("clusterPort", port)
+    JsonObject config = new JsonObject().put("name", name).put("roles", SUPERVISION_ROLES).put("clusterName", cluster).put("clusterPort", port)
         .put("join", join).put("httpPort", 0).put("dataDir", dir.resolve(name).toString()).put("failureTimeout", "5s");
     long t0 = System.nanoTime();
     PogoNode node = Await.result(PogoNode.start(NodeOptionsValidator.parse(config, name)));

@@ -45,6 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ThreeNodeClusterTest {
+  /** No scheduler: these tests model the children the test itself starts, and the scheduler is a child too. */
+  static final String SUPERVISION_ROLES = "registry,supervisor,http";
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ThreeNodeClusterTest.class);
   private static final String ECHO = "io.pogo.supervisor.examples.EchoVerticle";
 
@@ -60,7 +62,7 @@ class ThreeNodeClusterTest {
     int firstPort = NodeProcess.freePort();
     for (String name : List.of("a", "b", "c")) {
       int port = name.equals("a") ? firstPort : NodeProcess.freePort();
-      JsonObject config = new JsonObject().put("name", name).put("clusterName", cluster).put("clusterPort", port)
+      JsonObject config = new JsonObject().put("name", name).put("roles", SUPERVISION_ROLES).put("clusterName", cluster).put("clusterPort", port)
           .put("join", new JsonArray().add("127.0.0.1:" + firstPort)).put("httpPort", 0)
           .put("dataDir", dir.resolve(name).toString()).put("failureTimeout", "5s");
       nodes.add(Await.result(PogoNode.start(NodeOptionsValidator.parse(config, name))));
@@ -216,7 +218,7 @@ class ThreeNodeClusterTest {
   void aJoiningNodeTakesOnlyTheChildrenItNowOwnsAndGivesThemBackWhenItLeaves() throws Exception {
     List<PogoNode> before = List.copyOf(nodes);
     Map<String, List<String>> was = running(before);
-    JsonObject config = new JsonObject().put("name", "d").put("clusterName", cluster).put("clusterPort", NodeProcess.freePort())
+    JsonObject config = new JsonObject().put("name", "d").put("roles", SUPERVISION_ROLES).put("clusterName", cluster).put("clusterPort", NodeProcess.freePort())
         .put("join", new JsonArray().add("127.0.0.1:" + before.get(0).options().clusterPort())).put("httpPort", 0)
         .put("dataDir", dir.resolve("d").toString()).put("failureTimeout", "5s");
     PogoNode d = Await.result(PogoNode.start(NodeOptionsValidator.parse(config, "d")));

@@ -114,9 +114,65 @@ public final class NamespaceConfigParser {
         throw PogoException.validation("config", "invalid JSON: " + oneLine(e.getMessage()));
       }
     } else {
-      json = yaml(text);
+      try {
+        json = yaml(text);
+      } catch (PogoException invalid) {
+        // DESIGN.md's own example writes `east: [web[1-3].east]`, which no YAML parser accepts: retry with the host
+        // patterns of such one-line lists quoted, and report the original error if that does not help either.
+        String quoted = quoteFlowPatterns(text);
+        if (quoted.equals(text)) {
+          throw invalid;
+        }
+        try {
+          json = yaml(quoted);
+        } catch (PogoException stillInvalid) {
+          throw invalid;
+        }
+      }
     }
     return parse(json);
+  }
+
+  private static final java.util.regex.Pattern FLOW_LIST_LINE =
+      java.util.regex.Pattern.compile("^(\\s*(?:-\\s+)?[^\\s#'\"\\[{][^:#]*:\\s+)\\[(.*)\\](\\s*(?:#.*)?)$");
+
+  /**
+   * Quotes the items of one-line {@code key: [a, b]} lists whose items hold host-pattern brackets or braces
+   * ({@code [web[1-3].east, db{1,2}]} becomes {@code ["web[1-3].east", "db{1,2}"]}); other lines stay as they are.
+   */
+  static String quoteFlowPatterns(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 64);
+    for (String line : text.split("\n", -1)) {
+      java.util.regex.Matcher m = FLOW_LIST_LINE.matcher(line);
+      if (!m.matches() || (m.group(2).indexOf('[') < 0 && m.group(2).indexOf('{') < 0)) {
+        out.append(line).append('\n');
+        continue;
+      }
+      List<String> items = new ArrayList<>();
+      int depth = 0;
+      StringBuilder item = new StringBuilder();
+      for (char c : m.group(2).toCharArray()) {
+        if (c == ',' && depth == 0) {
+          items.add(item.toString().strip());
+          item.setLength(0);
+          continue;
+        }
+        if (c == '[' || c == '{') {
+          depth++;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+          depth--;
+        }
+        item.append(c);
+      }
+      items.add(item.toString().strip());
+      List<String> quoted = new ArrayList<>();
+      for (String i : items) {
+        boolean alreadyQuoted = i.length() >= 2 && (i.startsWith("\"") || i.startsWith("'"));
+        quoted.add(i.isEmpty() || alreadyQuoted ? i : "\"" + i.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+      }
+      out.append(m.group(1)).append('[').append(String.join(", ", quoted)).append(']').append(m.group(3)).append('\n');
+    }
+    return out.substring(0, out.length() - 1);
   }
 
   /**

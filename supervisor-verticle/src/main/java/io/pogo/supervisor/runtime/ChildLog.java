@@ -22,15 +22,37 @@ public final class ChildLog {
 
   private final int maxLines;
   private final long maxChars;
+  /** Keep the first lines and drop what follows (job output), instead of evicting the oldest (child logs). */
+  private final boolean keepHead;
+  private boolean cut;
+  private long cutChars;
   private final LongSupplier clock;
   private final ArrayDeque<LogLine> lines = new ArrayDeque<>();
   private long chars;
   private long nextSeq;
 
   public ChildLog(int maxLines, int maxBytes, LongSupplier clock) {
+    this(maxLines, maxBytes, clock, false);
+  }
+
+  private ChildLog(int maxLines, int maxBytes, LongSupplier clock, boolean keepHead) {
     this.maxLines = maxLines;
     this.maxChars = maxBytes;
     this.clock = clock;
+    this.keepHead = keepHead;
+  }
+
+  /**
+   * A log that keeps the first {@code maxBytes} characters of output and then one marker line saying how much was
+   * cut: a job task's output, where the beginning must not be lost to a chatty end.
+   */
+  public static ChildLog head(int maxBytes, LongSupplier clock) {
+    return new ChildLog(Integer.MAX_VALUE, maxBytes, clock, true);
+  }
+
+  /** Whether output was cut ({@link #head} logs only). */
+  public synchronized boolean cut() {
+    return cut;
   }
 
   public void append(String stream, String text) {
@@ -38,6 +60,19 @@ public final class ChildLog {
         : text.substring(0, MAX_LINE_CHARS) + " [pogo: line cut, " + (text.length() - MAX_LINE_CHARS) + " more characters]";
     long now = clock.getAsLong();
     synchronized (this) {
+      if (keepHead) {
+        if (cut || chars + t.length() > maxChars) {
+          if (!cut) {
+            cut = true;
+            lines.addLast(new LogLine(nextSeq++, now, STREAM_POGO, "[pogo: output cut at " + maxChars + " characters]"));
+          }
+          cutChars += t.length();
+          return;
+        }
+        lines.addLast(new LogLine(nextSeq++, now, stream, t));
+        chars += t.length();
+        return;
+      }
       lines.addLast(new LogLine(nextSeq++, now, stream, t));
       chars += t.length();
       while (lines.size() > maxLines || (chars > maxChars && lines.size() > 1)) {
@@ -58,6 +93,22 @@ public final class ChildLog {
       }
     }
     return out;
+  }
+
+  /** Every line with a sequence number above {@code after}, oldest first. */
+  public synchronized List<LogLine> after(long after) {
+    List<LogLine> out = new ArrayList<>();
+    for (LogLine l : lines) {
+      if (l.seq() > after) {
+        out.add(l);
+      }
+    }
+    return out;
+  }
+
+  /** Characters dropped after the cut ({@link #head} logs only). */
+  public synchronized long cutChars() {
+    return cutChars;
   }
 
   /** Lines ever appended (the next sequence number). */

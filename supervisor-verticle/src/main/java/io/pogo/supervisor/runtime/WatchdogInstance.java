@@ -178,7 +178,19 @@ final class WatchdogInstance implements ChildInstance {
 
   private void onErrEof() {
     errEof = true;
+    failStartIfNoPid();
     maybeFinalize();
+  }
+
+  /**
+   * Once the watchdog has ended and its report stream is read to the end, a missing pid means it never started the
+   * child. Not before: a child that exits at once ends the watchdog before the reader has seen the pid report.
+   */
+  private void failStartIfNoPid() {
+    if (watchdogEnded && errEof && !pidFuture.isDone()) {
+      pidFuture.completeExceptionally(new IOException("the watchdog ended (exit " + watchdog.exitValue()
+          + ") before starting the child; see the child's log"));
+    }
   }
 
   private void onWatchdogEnded() {
@@ -187,10 +199,7 @@ final class WatchdogInstance implements ChildInstance {
     unpark(errThread);
     launcher.stopHeartbeats(this);
     closeStdin();
-    if (!pidFuture.isDone()) {
-      pidFuture.completeExceptionally(new IOException("the watchdog ended (exit " + watchdog.exitValue()
-          + ") before starting the child; see the child's log"));
-    }
+    failStartIfNoPid();
     maybeFinalize();
     if (!finalized.get()) {
       launcher.schedule(this::finish, REPORT_GRACE_MS);
@@ -223,7 +232,9 @@ final class WatchdogInstance implements ChildInstance {
     launcher.forget(this);
     if (pid != null) {
       childLog.append(ChildLog.STREAM_POGO, "exited: " + info.message());
-      if (info.kind() == ExitKind.ABNORMAL) {
+      if (WatchdogProcessLauncher.isTask(spec)) {
+        log.debug("task {} pid {} exited: {}", spec.id(), pid, info.message());
+      } else if (info.kind() == ExitKind.ABNORMAL) {
         log.warn("child {} pid {} exited: {}", spec.id(), pid, info.message());
       } else {
         log.info("child {} pid {} exited: {}", spec.id(), pid, info.message());

@@ -232,7 +232,11 @@ public final class WatchdogProcessLauncher implements ProcessLauncher, AutoClose
       log.warn("child {} failed to start: {}", spec.id(), e.getMessage());
       throw e;
     }
-    log.info("child {} started: pid {} (watchdog pid {}), argv {}", spec.id(), pid, process.pid(), argv);
+    if (isTask(spec)) {
+      log.debug("task {} started: pid {} (watchdog pid {}), argv {}", spec.id(), pid, process.pid(), argv);
+    } else {
+      log.info("child {} started: pid {} (watchdog pid {}), argv {}", spec.id(), pid, process.pid(), argv);
+    }
     return instance;
   }
 
@@ -389,6 +393,14 @@ public final class WatchdogProcessLauncher implements ProcessLauncher, AutoClose
     }
     return null;
   }
+
+  /** Job tasks run by the thousand: the scheduler records their lives, so the node logs them at DEBUG only. */
+  static boolean isTask(ChildSpec spec) {
+    return spec.metadata().containsKey(TASK_METADATA);
+  }
+
+  /** Metadata key that marks a job task's spec. */
+  public static final String TASK_METADATA = "pogo.task";
 
   static String findBash(String candidate, String searchPath) {
     if (candidate != null) {
