@@ -113,7 +113,11 @@ final class JobService {
         .compose(this::restoreJobs)
         .compose(v -> reconcile())
         .onSuccess(v -> {
-          tickTimer = vertx.setPeriodic(1_000, id -> kick());
+          tickTimer = vertx.setPeriodic(1_000, id -> {
+            // timeouts are checked once a second, not on every pass: a tick walks every active job's hosts
+            engine.tick(System.currentTimeMillis());
+            kick();
+          });
           refreshTimer = vertx.setPeriodic(NODE_REFRESH_MS, id -> refreshNodes().onComplete(ar -> checkLostNodes()));
           long active = engine.jobs().stream().filter(j -> !j.state().ended()).count();
           log.info("scheduler epoch {} took over: {} namespaces, {} kept jobs, {} active, workers {}", epoch,
@@ -306,7 +310,6 @@ final class JobService {
     }
     long now = System.currentTimeMillis();
     workers.now(now);
-    engine.tick(now);
     List<TaskStart> starts = engine.dispatch(now, workers);
     pendingStarts.addAll(starts);
     pendingKills.addAll(engine.drainKills());
