@@ -11,8 +11,8 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
- * {@code pogo}: runs a node ({@code node}, {@code up}) or talks to one over HTTP ({@code child ...}, {@code ns ...},
- * {@code job ...}, {@code plan}).
+ * {@code pogo}: runs a node ({@code node}, {@code up}), talks to one over HTTP ({@code child ...}, {@code ns ...},
+ * {@code job ...}, {@code plan}), or runs one job on a private node ({@code one}).
  * Exit codes: 0 success, 1 API error or start failure, 2 usage or config error, 3 node unreachable.
  */
 @Command(name = "pogo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -62,6 +62,7 @@ public final class Main implements Callable<Integer> {
     job.addSubcommand("skip", new JobCommands.Skip(ctx));
     job.addSubcommand("alter", new JobCommands.Alter(ctx));
     root.addSubcommand("job", job);
+    root.addSubcommand("one", new CommandLine(new OneCommand(ctx)).setStopAtPositional(true));
     root.addSubcommand("nodes", new ClusterCommands.Nodes(ctx));
     root.addSubcommand("cluster", new ClusterCommands.Cluster(ctx));
     root.addSubcommand("drain", new ClusterCommands.Drain(ctx));

@@ -95,6 +95,21 @@ class CliJobPureTest {
   }
 
   @Test
+  void oneSucceedsOnlyWhenEveryHostSucceeded() {
+    assertTrue(OneCommand.allSucceeded(job("finished", new JsonObject().put("succeeded", 3), 3)));
+    assertFalse(OneCommand.allSucceeded(job("finished", new JsonObject().put("succeeded", 2).put("skipped", 1), 3)));
+    assertFalse(OneCommand.allSucceeded(job("failed", new JsonObject().put("succeeded", 2).put("failed", 1), 3)));
+    assertFalse(OneCommand.allSucceeded(job("timed_out", new JsonObject().put("succeeded", 3), 3)));
+  }
+
+  @Test
+  void oneNamesItsNodeAfterTheHostWhenItCan() {
+    assertEquals("build-7.lab", OneCommand.nodeName("build-7.lab"));
+    assertEquals("one", OneCommand.nodeName("my_laptop"));
+    assertEquals("one", OneCommand.nodeName(null));
+  }
+
+  @Test
   void aConfigIsSentAsJsonOrYamlByNameOrContent() {
     ByteArrayInputStream json = new ByteArrayInputStream("  {\"tag\":{}}".getBytes(StandardCharsets.UTF_8));
     assertEquals("application/json", NamespaceCommands.readConfig("-", json, "FILE").contentType());

@@ -11,12 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The job half of the CLI (ns, plan, job) against a fake API server. */
+/** The job half of the CLI (ns, plan, job, one) against a fake API server. */
 class CliJobTest extends CliHarness {
   static final long T0 = NOW.toEpochMilli();
   static final String USER = System.getProperty("user.name");
@@ -533,5 +535,95 @@ class CliJobTest extends CliHarness {
         problem(404, "namespace not found", "no namespace \"db\"", null)));
     assertEquals(1, run("ns", "budget", "db", "--api", api));
     assertEquals("error: no namespace \"db\"\n", err);
+  }
+
+  // ---- one ----
+
+  /** A launcher that starts nothing: the "node" is the fake API server. */
+  private AtomicInteger stops;
+  private AtomicReference<Path> dataDir;
+
+  private void fakeNode() {
+    stops = new AtomicInteger();
+    dataDir = new AtomicReference<>();
+    beforeRun = cl -> ((OneCommand) cl.getSubcommands().get("one").getCommand()).launcher = (name, dir, quiet) -> {
+      assertEquals("test-node", name);
+      dataDir.set(dir);
+      return new OneCommand.LocalNode(api, stops::incrementAndGet);
+    };
+  }
+
+  @Test
+  void oneRunsTheJobOnItsNodeAndShowsWhatFailed() throws IOException {
+    fakeNode();
+    sequences.put("GET /api/v1/jobs", new ArrayDeque<>(List.of(new Reply(503, "application/problem+json",
+        problem(503, "unavailable", "the scheduler is not running or is moving to another node; retry in a few seconds", null)))));
+    replies.put("GET /api/v1/jobs", ok(new JsonObject().put("jobs", new JsonArray()).put("total", 0)));
+    replies.put("PUT /api/v1/namespaces/one", ok(namespace().put("name", "one")));
+    replies.put("POST /api/v1/jobs", new Reply(201, "application/json", running("j1").put("namespace", "one").encode()));
+    sequences.put("GET /api/v1/jobs/j1", new ArrayDeque<>(List.of(ok(running("j1")))));
+    replies.put("GET /api/v1/jobs/j1", ok(job("j1", "failed", "done 3/3: 2 succeeded, 1 failed", 3,
+        new JsonObject().put("succeeded", 2).put("failed", 1))));
+    sequences.put("GET /api/v1/jobs/j1/hosts", new ArrayDeque<>(List.of(hosts(host("web1", "running", 1, null, T0, null, null),
+        host("web2", "running", 1, null, T0, null, null), host("web3", "waiting", 0, null, null, null, "waiting for colo.east")))));
+    replies.put("GET /api/v1/jobs/j1/hosts", hosts(host("web1", "succeeded", 1, 0, T0, T0 + 5, null),
+        host("web2", "failed", 1, 3, T0, T0 + 5, "exit code 3"), host("web3", "succeeded", 1, 0, T0, T0 + 5, null)));
+    replies.put("GET /api/v1/jobs/j1/hosts/web2/output", output(attempt(1, "failed", 3, false, 1, 2)));
+    String config = file("one.yaml", "tag:\n  colo:\n    east: [web1, web2, web3]\n");
+
+    assertEquals(1, run("one", "--config", config, "-t", "$colo.east", "--concurrency", "2", "--", "sh", "-c", "echo {host}"), err);
+    assertEquals("""
+        job j1 running: done 0/3: 3 waiting
+        web1: running
+        web2: running
+        web1: succeeded (exit 0)
+        web2: failed (exit 3)
+        web3: succeeded (exit 0)
+        job j1 failed: done 3/3: 2 succeeded, 1 failed
+        web2: failed (exit 3), last 2 lines of attempt 1:
+          12:00:00.001 [stdout] line 1
+          12:00:00.002 [stderr] line 2
+        """, out);
+    assertEquals("tag:\n  colo:\n    east: [web1, web2, web3]\n", seen.stream()
+        .filter(s -> s.method().equals("PUT")).findFirst().orElseThrow().body());
+    JsonObject request = new JsonObject(seen.stream().filter(s -> s.method().equals("POST")).findFirst().orElseThrow().body());
+    assertEquals(new JsonObject().put("namespace", "one").put("targets", new JsonArray().add("$colo.east"))
+        .put("command", new JsonArray().add("sh").add("-c").add("echo {host}")).put("concurrency", "2").put("user", USER), request);
+    assertEquals(1, stops.get(), "the node is stopped once");
+    assertFalse(Files.exists(dataDir.get()), "the data directory is deleted");
+  }
+
+  @Test
+  void oneExits0WhenEveryHostSucceededAndKeepsDataWhenAsked() throws IOException {
+    fakeNode();
+    replies.put("GET /api/v1/jobs", ok(new JsonObject().put("jobs", new JsonArray()).put("total", 0)));
+    replies.put("POST /api/v1/jobs", new Reply(201, "application/json", running("j1").encode()));
+    replies.put("GET /api/v1/jobs/j1", ok(job("j1", "finished", "done 1/1: 1 succeeded", 1, new JsonObject().put("succeeded", 1))));
+    replies.put("GET /api/v1/jobs/j1/hosts", hosts(host("web1", "succeeded", 1, 0, T0, T0 + 5, null)));
+    assertEquals(0, run("one", "-t", "web1", "--keep-data", "--", "true"), err);
+    assertEquals("job j1 running: done 0/3: 3 waiting\nweb1: succeeded (exit 0)\njob j1 finished: done 1/1: 1 succeeded\n", out);
+    assertFalse(new JsonObject(seen.stream().filter(s -> s.method().equals("POST")).findFirst().orElseThrow().body())
+        .containsKey("namespace"), "no config, no namespace");
+    assertTrue(err.contains("the node's data is kept in " + dataDir.get()), err);
+    assertTrue(Files.isDirectory(dataDir.get()));
+    Files.delete(dataDir.get());
+  }
+
+  @Test
+  void oneExits2OnBadInput() throws IOException {
+    fakeNode();
+    assertEquals(2, run("one", "-t", "web1"));
+    assertTrue(err.startsWith("error: say what to run after --"), err);
+    assertEquals(2, run("one", "--config", tmp.resolve("nope.yaml").toString(), "-t", "web1", "--", "true"));
+    assertTrue(err.startsWith("error: --config: cannot read "), err);
+    assertEquals(List.of(), seen, "nothing started before the input was read");
+    assertEquals(null, dataDir.get());
+
+    replies.put("GET /api/v1/jobs", ok(new JsonObject().put("jobs", new JsonArray()).put("total", 0)));
+    replies.put("PUT /api/v1/namespaces/one", validation("sequence[0]: $colo.north names no tag value",
+        "sequence[0]", "$colo.north names no tag value"));
+    assertEquals(2, run("one", "--config", file("bad.yaml", "sequence: [$colo.north]\n"), "-t", "web1", "--", "true"));
+    assertEquals("error: validation failed\n  sequence[0]: $colo.north names no tag value\n", err);
+    assertEquals(1, stops.get(), "the node is stopped after bad input too");
   }
 }
