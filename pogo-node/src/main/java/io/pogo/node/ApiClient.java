@@ -85,6 +85,15 @@ final class ApiClient {
     return send("DELETE", path, null);
   }
 
+  /** Sends a document as it is (a namespace config in YAML or JSON) and returns the body of a 2xx reply. */
+  String put(String path, String text, String contentType) {
+    Reply reply = exchange("PUT", path, text, contentType);
+    if (reply.status() / 100 == 2) {
+      return reply.body();
+    }
+    throw apiError(reply.status(), reply.body());
+  }
+
   /** A reply's status and body. */
   record Reply(int status, String body) {
   }
@@ -103,6 +112,11 @@ final class ApiClient {
    * callers that read a problem's extension members; an unreachable node is still a {@link CliException}.
    */
   Reply exchange(String method, String path, JsonObject body) {
+    return exchange(method, path, body == null ? null : body.encode(), "application/json");
+  }
+
+  /** As {@link #exchange(String, String, JsonObject)}, with a body of any media type (none when {@code body} is null). */
+  Reply exchange(String method, String path, String body, String contentType) {
     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/api/v1" + path))
         .timeout(timeout)
         .header("Accept", "application/json, application/problem+json");
@@ -110,7 +124,7 @@ final class ApiClient {
       req.header("Authorization", "Bearer " + token);
     }
     if (body != null) {
-      req.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
+      req.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
     } else {
       req.method(method, HttpRequest.BodyPublishers.noBody());
     }

@@ -138,7 +138,12 @@ final class ChildCommands implements Callable<Integer> {
     }
 
     static String path(String id) {
-      return "/children/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
+      return "/children/" + segment(id);
+    }
+
+    /** {@code s} encoded as one path segment. */
+    static String segment(String s) {
+      return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     static String q(String s) {

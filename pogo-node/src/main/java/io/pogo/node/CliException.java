@@ -32,6 +32,11 @@ final class CliException extends RuntimeException {
     return new CliException(USAGE, message, List.of(), null);
   }
 
+  /** The same failure, ending the command with another exit code. */
+  CliException withExitCode(int code) {
+    return new CliException(code, getMessage(), details, rawBody);
+  }
+
   int exitCode() {
     return exitCode;
   }

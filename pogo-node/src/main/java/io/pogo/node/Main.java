@@ -11,11 +11,13 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
- * {@code pogo}: runs a node ({@code node}, {@code up}) or talks to one over HTTP ({@code child ...}).
+ * {@code pogo}: runs a node ({@code node}, {@code up}), talks to one over HTTP ({@code child ...}, {@code ns ...},
+ * {@code job ...}, {@code plan}), or runs one job on a private node ({@code one}).
  * Exit codes: 0 success, 1 API error or start failure, 2 usage or config error, 3 node unreachable.
  */
 @Command(name = "pogo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = "Pogo: a distributed supervisor on Vert.x. Run a node, or manage children through a node's HTTP API.",
+    description = "Pogo: a distributed supervisor and fleet job runner on Vert.x. Run a node, manage children, "
+        + "or run commands on many hosts through a node's HTTP API.",
     footer = {"", "Exit codes: 0 ok, 1 API error or start failure, 2 usage or config error, 3 node unreachable.",
         "Start here: ./pogo up   then, in another terminal: ./pogo child ls"})
 public final class Main implements Callable<Integer> {
@@ -41,6 +43,26 @@ public final class Main implements Callable<Integer> {
     child.addSubcommand("logs", new ChildCommands.Logs(ctx));
     child.addSubcommand("await", new ChildCommands.Await(ctx));
     root.addSubcommand("child", child);
+    CommandLine ns = new CommandLine(new NamespaceCommands());
+    ns.addSubcommand("put", new NamespaceCommands.Put(ctx));
+    ns.addSubcommand("get", new NamespaceCommands.Get(ctx));
+    ns.addSubcommand("ls", new NamespaceCommands.Ls(ctx));
+    ns.addSubcommand("rm", new NamespaceCommands.Rm(ctx));
+    ns.addSubcommand("budget", new NamespaceCommands.Budget(ctx));
+    root.addSubcommand("ns", ns);
+    root.addSubcommand("plan", new CommandLine(new JobCommands.Plan(ctx)).setStopAtPositional(true));
+    CommandLine job = new CommandLine(new JobCommands());
+    job.addSubcommand("run", new CommandLine(new JobCommands.Run(ctx)).setStopAtPositional(true));
+    job.addSubcommand("ls", new JobCommands.Ls(ctx));
+    job.addSubcommand("status", new JobCommands.Status(ctx));
+    job.addSubcommand("log", new JobCommands.Log(ctx));
+    job.addSubcommand("halt", new JobCommands.Halt(ctx));
+    job.addSubcommand("resume", new JobCommands.Resume(ctx));
+    job.addSubcommand("retry", new JobCommands.Retry(ctx));
+    job.addSubcommand("skip", new JobCommands.Skip(ctx));
+    job.addSubcommand("alter", new JobCommands.Alter(ctx));
+    root.addSubcommand("job", job);
+    root.addSubcommand("one", new CommandLine(new OneCommand(ctx)).setStopAtPositional(true));
     root.addSubcommand("nodes", new ClusterCommands.Nodes(ctx));
     root.addSubcommand("cluster", new ClusterCommands.Cluster(ctx));
     root.addSubcommand("drain", new ClusterCommands.Drain(ctx));

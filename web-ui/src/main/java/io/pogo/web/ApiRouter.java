@@ -32,9 +32,13 @@ final class ApiRouter {
     EventBusGateway bus = new EventBusGateway(vertx);
     ChildHandlers children = new ChildHandlers(bus, settings);
     NodeHandlers node = new NodeHandlers(bus, settings);
+    SchedulerCalls scheduler = new SchedulerCalls(bus, settings);
+    NamespaceHandlers namespaces = new NamespaceHandlers(scheduler);
+    JobHandlers jobs = new JobHandlers(scheduler);
     Problems problems = new Problems(settings.options().maxBodyBytes());
     Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(settings.options().maxBodyBytes());
     Handler<RoutingContext> json = RequestBodies.requireJsonContentType();
+    Handler<RoutingContext> yamlOrJson = RequestBodies.requireYamlOrJsonContentType();
 
     Router router = Router.router(vertx);
     router.route().handler(new BearerAuth(settings.options().token(), settings.readsNeedToken()));
@@ -55,6 +59,24 @@ final class ApiRouter {
     router.post(ChildHandlers.BASE + "/:id/restart").handler(body).handler(json).handler(children::restart);
     router.get(ChildHandlers.BASE + "/:id/logs").handler(children::logs);
     router.get(ChildHandlers.BASE + "/:id/await").handler(children::await);
+
+    router.get(NamespaceHandlers.BASE).handler(namespaces::list);
+    router.put(NamespaceHandlers.BASE + "/:ns").handler(body).handler(yamlOrJson).handler(namespaces::put);
+    router.get(NamespaceHandlers.BASE + "/:ns").handler(namespaces::get);
+    router.delete(NamespaceHandlers.BASE + "/:ns").handler(namespaces::delete);
+    router.get(NamespaceHandlers.BASE + "/:ns/budget").handler(namespaces::budget);
+
+    router.post(JobHandlers.PLAN).handler(body).handler(json).handler(jobs::plan);
+    router.post(JobHandlers.BASE).handler(body).handler(json).handler(jobs::run);
+    router.get(JobHandlers.BASE).handler(jobs::list);
+    router.get(JobHandlers.BASE + "/:id").handler(jobs::get);
+    router.get(JobHandlers.BASE + "/:id/hosts").handler(jobs::hosts);
+    router.get(JobHandlers.BASE + "/:id/hosts/:host/output").handler(jobs::output);
+    router.post(JobHandlers.BASE + "/:id/halt").handler(body).handler(json).handler(jobs::halt);
+    router.post(JobHandlers.BASE + "/:id/resume").handler(body).handler(json).handler(jobs::resume);
+    router.post(JobHandlers.BASE + "/:id/retry").handler(body).handler(json).handler(jobs::retry);
+    router.post(JobHandlers.BASE + "/:id/skip").handler(body).handler(json).handler(jobs::skip);
+    router.post(JobHandlers.BASE + "/:id/alter").handler(body).handler(json).handler(jobs::alter);
 
     router.get(API + "/events").handler(new EventStream(vertx, EventStream.DEFAULT_HEARTBEAT_MS,
         EventStream.DEFAULT_WRITE_QUEUE_MAX_BYTES));

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /api/v1/events}: a Server-Sent Events bridge of everything published on
- * {@link Addresses#EVENTS_CHILD} and {@link Addresses#EVENTS_NODE}. Each event is written as
+ * {@link Addresses#EVENTS_CHILD}, {@link Addresses#EVENTS_NODE} and {@link Addresses#EVENTS_JOB}. Each event is written as
  * {@code event: <type>} and {@code data: <json>}; a comment line opens the stream once the consumers are
  * registered (so a client that has read it misses nothing published afterwards), and another is written every
  * {@link #DEFAULT_HEARTBEAT_MS} ms so proxies keep the connection and dead clients are noticed.
@@ -81,7 +81,8 @@ final class EventStream implements Handler<RoutingContext> {
       resp.exceptionHandler(t -> close());
       consumers = List.of(
           vertx.eventBus().consumer(Addresses.EVENTS_CHILD, this::onEvent),
-          vertx.eventBus().consumer(Addresses.EVENTS_NODE, this::onEvent));
+          vertx.eventBus().consumer(Addresses.EVENTS_NODE, this::onEvent),
+          vertx.eventBus().consumer(Addresses.EVENTS_JOB, this::onEvent));
       Future.all(consumers.stream().map(MessageConsumer::completion).toList()).onComplete(ar -> {
         if (closed) {
           return;

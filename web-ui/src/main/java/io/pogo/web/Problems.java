@@ -30,7 +30,7 @@ import java.util.Locale;
  *
  * A handler may add extension members (RFC 9457 section 3.2) by putting a JSON object under {@link #EXTENSIONS} in the
  * routing context before it fails: a batch start that was rolled back adds its per-child {@code results}. They never
- * replace the members above.
+ * replace the members above. Likewise {@link #RETRY_AFTER} adds a {@code Retry-After} header.
  *
  * The status is always {@code code.httpStatus()}. Stack traces never leave the node: an unexpected failure is
  * logged once here, at ERROR with the request line, and the client gets a generic detail.
@@ -41,6 +41,11 @@ final class Problems implements Handler<RoutingContext> {
   static final String TYPE_PREFIX = "https://pogo.dev/errors/";
   /** Routing-context key of a failing request's extension members (a JSON object). */
   static final String EXTENSIONS = "pogo.problem.extensions";
+  /**
+   * Routing-context key of a failing request's {@code Retry-After} (whole seconds): set by handlers whose failure is
+   * known to pass, such as a scheduler moving to another node.
+   */
+  static final String RETRY_AFTER = "pogo.problem.retryAfter";
 
   private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
@@ -68,6 +73,9 @@ final class Problems implements Handler<RoutingContext> {
     if (code == ErrorCode.UNAUTHORIZED) {
       resp.putHeader("WWW-Authenticate", req.getHeader(HttpHeaders.AUTHORIZATION) == null
           ? "Bearer realm=\"pogo\"" : "Bearer realm=\"pogo\", error=\"invalid_token\"");
+    }
+    if (ctx.get(RETRY_AFTER) instanceof Integer seconds) {
+      resp.putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
     }
     resp.end(toJson(problem, req.path(), ctx.get(EXTENSIONS)).encode());
   }

@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 final class Responses {
   static final String JSON = "application/json";
   static final String TEXT = "text/plain; charset=utf-8";
+  static final String YAML = "application/yaml; charset=utf-8";
 
   private Responses() {
   }
@@ -44,6 +45,10 @@ final class Responses {
 
   static void text(RoutingContext ctx, String body) {
     send(ctx, 200, TEXT, body);
+  }
+
+  static void yaml(RoutingContext ctx, String body) {
+    send(ctx, 200, YAML, body);
   }
 
   private static void send(RoutingContext ctx, int status, String contentType, String body) {

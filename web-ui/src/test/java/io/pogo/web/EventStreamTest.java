@@ -84,11 +84,15 @@ class EventStreamTest {
 
     JsonObject child = new JsonObject().put("type", "child.running").put("id", "web-1").put("state", "running");
     JsonObject node = new JsonObject().put("type", "node.started").put("node", "node-a").put("at", 1L);
+    JsonObject host = new JsonObject().put("type", "host.state").put("job", "j42").put("host", "web1")
+        .put("state", "failed").put("reason", "exit code 3").put("at", 2L);
     vertx.eventBus().publish(Addresses.EVENTS_CHILD, child);
     vertx.eventBus().publish(Addresses.EVENTS_NODE, node);
-    eventually("both events arrive", () -> received.toString().contains("event: node.started\n"));
+    vertx.eventBus().publish(Addresses.EVENTS_JOB, host);
+    eventually("every event arrives", () -> received.toString().contains("event: host.state\n"));
     assertTrue(received.toString().contains("event: child.running\ndata: " + child.encode() + "\n\n"), received::toString);
     assertTrue(received.toString().contains("event: node.started\ndata: " + node.encode() + "\n\n"), received::toString);
+    assertTrue(received.toString().contains("event: host.state\ndata: " + host.encode() + "\n\n"), received::toString);
   }
 
   @Test
@@ -100,6 +104,7 @@ class EventStreamTest {
     await(resp.request().connection().close());
     eventually("no consumer left on " + Addresses.EVENTS_CHILD, () -> noHandlers(Addresses.EVENTS_CHILD));
     eventually("no consumer left on " + Addresses.EVENTS_NODE, () -> noHandlers(Addresses.EVENTS_NODE));
+    eventually("no consumer left on " + Addresses.EVENTS_JOB, () -> noHandlers(Addresses.EVENTS_JOB));
   }
 
   @Test

@@ -149,6 +149,13 @@ class NodeAndHealthTest {
     assertEquals(served, documented);
     assertTrue(served.containsAll(List.of("post /api/v1/children/batch", "get /api/v1/children/{id}/await",
         "post /api/v1/node/drain", "get /api/v1/children/{id}/logs")), served::toString);
+    assertTrue(served.containsAll(List.of("put /api/v1/namespaces/{ns}", "get /api/v1/namespaces/{ns}/budget",
+        "post /api/v1/plan", "post /api/v1/jobs", "get /api/v1/jobs/{id}/hosts/{host}/output",
+        "post /api/v1/jobs/{id}/alter")), served::toString);
+    List<String> codes = doc.getJsonObject("components").getJsonObject("schemas").getJsonObject("Problem")
+        .getJsonObject("properties").getJsonObject("code").getJsonArray("enum").stream().map(String::valueOf).toList();
+    assertEquals(java.util.Arrays.stream(io.pogo.core.error.ErrorCode.values()).map(Enum::name).sorted().toList(),
+        codes.stream().sorted().toList(), "the document lists every error code");
     for (String ref : refs(doc, new java.util.ArrayList<>())) {
       String[] parts = ref.substring(2).split("/");
       Object target = doc;
