@@ -16,4 +16,12 @@ public final class MetricNames {
   public static final String CHILD_RESTARTS = "pogo.child.restarts";
   /** Timer, tag {@code kind}: from {@code starting} to {@code running}. */
   public static final String CHILD_START = "pogo.child.start";
+  /** Counter, tag {@code state}: job transitions, counted by the node that runs the scheduler. */
+  public static final String JOB_TRANSITIONS = "pogo.job.transitions";
+  /** Counter, tag {@code state}: job host transitions, counted by the node that runs the scheduler. */
+  public static final String HOST_TRANSITIONS = "pogo.job.host.transitions";
+  /** Gauge: job tasks this node runs as a worker. */
+  public static final String TASKS_RUNNING = "pogo.tasks.running";
+  /** Counter, tag {@code outcome} (succeeded, failed, timed_out, killed, not_started, lost): tasks this node ran. */
+  public static final String TASKS_ENDED = "pogo.tasks.ended";
 }

@@ -31,7 +31,7 @@ public final class ClusterConfig {
   static final String CHILD_TABLE = "pogo.children";
   static final String NODE_TABLE = "pogo.nodes";
   /** The scheduler's state: meta counters, namespaces, jobs, job hosts and their output. */
-  static final List<String> SCHEDULER_TABLES = List.of("pogo.scheduler", "pogo.namespaces", "pogo.jobs", "pogo.job.hosts",
+  static final List<String> SCHEDULER_TABLES = List.of("pogo.scheduler", "pogo.namespaces", "pogo.jobs", "pogo.job.specs", "pogo.job.hosts",
       "pogo.job.output");
   /** Synchronous backups of Pogo's tables: simultaneous member losses they survive. */
   static final int TABLE_BACKUPS = 2;

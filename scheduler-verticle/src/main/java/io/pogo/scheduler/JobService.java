@@ -65,6 +65,7 @@ final class JobService {
   private final Context context;
   private final JobStore store;
   private final long requestTimeoutMs;
+  private final io.micrometer.core.instrument.MeterRegistry metrics;
   private final JobEngine engine = new JobEngine();
   private final WorkerDirectory workers = new WorkerDirectory();
   private final Map<String, Namespace> namespaces = new TreeMap<>();
@@ -76,6 +77,7 @@ final class JobService {
   private boolean kicked;
   // Write batching: what the next store write carries, and what waits for it to be stored.
   private Map<String, JsonObject> pendingJobs = new LinkedHashMap<>();
+  private Map<String, JsonObject> pendingSpecs = new LinkedHashMap<>();
   private Map<String, JsonObject> pendingHosts = new LinkedHashMap<>();
   private Map<String, JsonObject> pendingOutputs = new LinkedHashMap<>();
   private List<TaskStart> pendingStarts = new ArrayList<>();
@@ -88,8 +90,11 @@ final class JobService {
   record Namespace(String name, NamespaceConfig config, JsonObject record) {
   }
 
-  JobService(Vertx vertx, Context context, JobStore store, long requestTimeoutMs) {
+  /** @param metrics the hosting node's registry (a private one when metrics are off) */
+  JobService(Vertx vertx, Context context, JobStore store, long requestTimeoutMs,
+             io.micrometer.core.instrument.MeterRegistry metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.context = context;
     this.store = store;
     this.requestTimeoutMs = requestTimeoutMs;
@@ -146,12 +151,34 @@ final class JobService {
       if (JobState.fromWire(rec.getString("state")).ended()) {
         continue;
       }
-      JobRequest request = JobRequestParser.parse(rec.getJsonObject("request"));
-      NamespaceConfig cfg = rec.getJsonObject("config") == null ? null : NamespaceConfigParser.parse(rec.getJsonObject("config"));
-      Plan plan = Planner.plan(cfg, rec.getJsonArray("hosts").stream().map(String.class::cast).toList());
-      loads.add(store.hosts(id, plan.hosts()).onSuccess(hosts -> engine.restore(rec, request, plan, hosts)));
+      loads.add(restore(rec));
     }
     return Future.all(loads).mapEmpty();
+  }
+
+  /** Rebuilds one job in the engine from its stored record, spec and hosts (the plan is made again). */
+  private Future<Void> restore(JsonObject rec) {
+    String id = rec.getString("id");
+    return store.spec(id).compose(spec -> {
+      if (spec == null) {
+        log.error("job {} has a record but no spec in the store; it cannot be continued", id);
+        return Future.succeededFuture();
+      }
+      JobRequest request = JobRequestParser.parse(spec.getJsonObject("request"));
+      JsonObject snapshot = spec.getJsonObject("config");
+      NamespaceConfig cfg = snapshot == null ? null : NamespaceConfigParser.parse(snapshot);
+      Plan plan = Planner.plan(cfg, hostNames(spec));
+      return store.hosts(id, plan.hosts()).map(hosts -> {
+        if (engine.job(id) == null) {
+          engine.restore(rec, request, plan, snapshot, hosts);
+        }
+        return null;
+      });
+    });
+  }
+
+  private static List<String> hostNames(JsonObject spec) {
+    return spec == null ? List.of() : spec.getJsonArray("hosts", new JsonArray()).stream().map(String.class::cast).toList();
   }
 
   /** Asks each node about the tasks this scheduler believes in flight there, and settles each one. */
@@ -352,10 +379,12 @@ final class JobService {
     pendingStarts = new ArrayList<>();
     pendingKills = new ArrayList<>();
     pendingAcks = new ArrayList<>();
-    if (pendingJobs.isEmpty() && pendingHosts.isEmpty() && pendingOutputs.isEmpty()) {
+    if (pendingJobs.isEmpty() && pendingSpecs.isEmpty() && pendingHosts.isEmpty() && pendingOutputs.isEmpty()) {
       release(starts, kills, acks);
       return;
     }
+    Map<String, JsonObject> specs = pendingSpecs;
+    pendingSpecs = new LinkedHashMap<>();
     Map<String, JsonObject> jobs = pendingJobs;
     Map<String, JsonObject> hosts = pendingHosts;
     Map<String, JsonObject> outputs = pendingOutputs;
@@ -363,12 +392,14 @@ final class JobService {
     pendingHosts = new LinkedHashMap<>();
     pendingOutputs = new LinkedHashMap<>();
     writing = true;
-    store.write(jobs, hosts, outputs).onComplete(ar -> {
+    store.write(jobs, specs, hosts, outputs).onComplete(ar -> {
       writing = false;
       if (ar.failed()) {
         // Nothing is sent or acknowledged before it is stored: keep the batch (newer changes win) and try again.
         log.error("scheduler cannot store {} jobs / {} hosts / {} outputs ({}); retrying in 1 s", jobs.size(), hosts.size(),
             outputs.size(), ar.cause().toString());
+        specs.putAll(pendingSpecs);
+        pendingSpecs = specs;
         jobs.putAll(pendingJobs);
         hosts.putAll(pendingHosts);
         outputs.putAll(pendingOutputs);
@@ -482,6 +513,9 @@ final class JobService {
 
   private void publish(List<Transition> transitions) {
     for (Transition t : transitions) {
+      io.micrometer.core.instrument.Counter.builder(t.host() == null ? io.pogo.core.MetricNames.JOB_TRANSITIONS
+              : io.pogo.core.MetricNames.HOST_TRANSITIONS).tag("state", t.state())
+          .description(t.host() == null ? "job transitions" : "job host transitions").register(metrics).increment();
       if (t.host() == null) {
         log.info("job {} {}: {}", t.job(), t.state(), t.reason());
       } else {
@@ -508,11 +542,9 @@ final class JobService {
       String id = oldest.get(i);
       index.remove(id);
       seqOf.remove(id);
-      store.job(id).compose(rec -> {
+      store.spec(id).compose(spec -> {
         Map<String, Integer> hosts = new HashMap<>();
-        if (rec != null) {
-          rec.getJsonArray("hosts", new JsonArray()).forEach(n -> hosts.put((String) n, JobRequest.MAX_RETRIES + 1));
-        }
+        hostNames(spec).forEach(n -> hosts.put(n, JobRequest.MAX_RETRIES + 1));
         return store.deleteJob(id, hosts);
       }).onFailure(t -> log.warn("cannot delete old job {}: {}", id, t.toString()));
     }
@@ -712,6 +744,7 @@ final class JobService {
     return store.increment("jobSeq").compose(seq -> {
       String id = "j" + seq;
       JobRun job = engine.submit(id, p.request(), p.plan(), snapshot, System.currentTimeMillis());
+      pendingSpecs.put(id, job.toSpec());
       seqOf.put(id, seq);
       publish(engine.drainTransitions());
       return persisted().map(v -> {
@@ -786,9 +819,8 @@ final class JobService {
     if (view == null) {
       return Future.failedFuture(new PogoException(ErrorCode.JOB_NOT_FOUND, "no job " + id));
     }
-    return store.job(id).compose(rec -> {
-      List<String> names = rec == null ? List.of()
-          : rec.getJsonArray("hosts", new JsonArray()).stream().map(String.class::cast).toList();
+    return store.spec(id).compose(spec -> {
+      List<String> names = hostNames(spec);
       return store.hosts(id, names).map(found -> {
         List<JsonObject> out = new ArrayList<>();
         for (String n : names) {
@@ -905,19 +937,6 @@ final class JobService {
     if (id == null || engine.job(id) != null || !index.containsKey(id)) {
       return Future.succeededFuture();
     }
-    return store.job(id).compose(rec -> {
-      if (rec == null || engine.job(id) != null) {
-        return Future.succeededFuture();
-      }
-      JobRequest request = JobRequestParser.parse(rec.getJsonObject("request"));
-      NamespaceConfig cfg = rec.getJsonObject("config") == null ? null : NamespaceConfigParser.parse(rec.getJsonObject("config"));
-      Plan plan = Planner.plan(cfg, rec.getJsonArray("hosts").stream().map(String.class::cast).toList());
-      return store.hosts(id, plan.hosts()).map(hosts -> {
-        if (engine.job(id) == null) {
-          engine.restore(rec, request, plan, hosts);
-        }
-        return null;
-      });
-    });
+    return store.job(id).compose(rec -> rec == null || engine.job(id) != null ? Future.succeededFuture() : restore(rec));
   }
 }

@@ -26,7 +26,11 @@ public final class SchedulerVerticle extends VerticleBase {
     long requestTimeoutMs = Durations.parseMillis(config().getValue("requestTimeout", "5s"));
     JobStore store = vertx instanceof VertxInternal vi && vi.clusterManager() instanceof HazelcastClusterManager hcm
         ? new HazelcastJobStore(vertx, context, hcm.getHazelcastInstance()) : new InMemoryJobStore();
-    jobs = new JobService(vertx, context, store, requestTimeoutMs);
+    Object node = vertx.sharedData().getLocalMap("pogo.node").get("name");
+    io.micrometer.core.instrument.MeterRegistry registry = node == null ? null
+        : io.vertx.micrometer.backends.BackendRegistries.getNow("pogo:" + node);
+    jobs = new JobService(vertx, context, store, requestTimeoutMs,
+        registry != null ? registry : new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     // Take over first (epoch, fence the workers, load), then answer: nobody sees a half-loaded scheduler.
     return jobs.start().compose(v -> {
       vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_NODE, msg -> {

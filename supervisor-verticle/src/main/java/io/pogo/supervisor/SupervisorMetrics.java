@@ -38,6 +38,10 @@ final class SupervisorMetrics {
     }
   }
 
+  io.micrometer.core.instrument.MeterRegistry registry() {
+    return registry;
+  }
+
   void transition(ChildState from, ChildRecord record) {
     ChildState to = record.state();
     String kind = record.spec().kind().wire();

@@ -76,6 +76,8 @@ public final class SupervisorVerticle extends VerticleBase {
   public Future<?> start() {
     options = NodeOptionsValidator.parse(config(), "node");
     nodeFacts = vertx.sharedData().getLocalMap("pogo.node");
+    // the scheduler, a child that may run on any node, finds its host node's metrics registry by this name
+    nodeFacts.put("name", options.name());
     startedAt = System.currentTimeMillis();
     Path dataDir = Path.of(options.dataDir()).toAbsolutePath();
     verticles = new VerticleRunner(vertx, Thread.currentThread().getContextClassLoader(), System::currentTimeMillis);
@@ -91,7 +93,7 @@ public final class SupervisorVerticle extends VerticleBase {
           processes = launcher;
           String node = options.name();
           tasks = new io.pogo.supervisor.task.TaskWorker(vertx, context, node, options.maxTasks(), launcher,
-              options.requestTimeoutMs());
+              options.requestTimeoutMs(), metrics.registry());
           EventBusService service = new EventBusService(vertx.eventBus())
               .serve(Addresses.supervisor(node, SupervisorOps.START), this::startChild)
               .serve(Addresses.supervisor(node, SupervisorOps.STOP), this::stopChild)

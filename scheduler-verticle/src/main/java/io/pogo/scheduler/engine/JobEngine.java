@@ -70,11 +70,12 @@ public final class JobEngine {
 
   /**
    * Rebuilds a job from what a previous scheduler stored: its record ({@link JobRun#toRecord()}), its plan (made
-   * again from the stored config snapshot) and its host records. Slots held are taken again.
+   * again from the config snapshot of {@link JobRun#toSpec()}) and its host records. Slots held are taken again.
    */
-  public JobRun restore(JsonObject record, JobRequest request, Plan plan, Map<String, JsonObject> hostRecords) {
+  public JobRun restore(JsonObject record, JobRequest request, Plan plan, JsonObject configSnapshot,
+                        Map<String, JsonObject> hostRecords) {
     JobRun job = new JobRun(record.getString("id"), record.getLong("seq"), request, plan,
-        ledgerKey(record.getString("id"), request.namespace()), record.getJsonObject("config"), record.getLong("createdAt"));
+        ledgerKey(record.getString("id"), request.namespace()), configSnapshot, record.getLong("createdAt"));
     nextSeq = Math.max(nextSeq, job.seq + 1);
     job.state = JobState.fromWire(record.getString("state"));
     job.reason = record.getString("reason");

@@ -191,13 +191,21 @@ public final class JobRun {
     return json.put("counts", c).put("summary", summary());
   }
 
-  /** What survives a scheduler failover (hosts are stored separately), with the public view. */
+  /**
+   * What changes while the job runs, with the public view: stored on every change, so it stays small (the job's
+   * request, config snapshot and host names are in {@link #toSpec()}, stored once).
+   */
   public JsonObject toRecord() {
-    return new JsonObject().put("id", id).put("seq", seq).put("request", JobRequestParser.toJson(request))
-        .put("config", configSnapshot).put("createdAt", createdAt).put("state", state.wire()).put("reason", reason)
-        .put("endedAt", endedAt).put("hostTimeoutMs", hostTimeoutMs).put("jobTimeoutMs", jobTimeoutMs)
+    return new JsonObject().put("id", id).put("seq", seq).put("createdAt", createdAt).put("state", state.wire())
+        .put("reason", reason).put("endedAt", endedAt).put("hostTimeoutMs", hostTimeoutMs).put("jobTimeoutMs", jobTimeoutMs)
         .put("concurrency", concurrency == null ? null : concurrency.text())
         .put("maxFailures", maxFailures == null ? null : maxFailures.text()).put("retries", retries)
-        .put("hosts", new JsonArray(plan.hosts())).put("view", toJson());
+        .put("view", toJson());
+  }
+
+  /** What never changes: the request, the namespace config the plan was made from, and the hosts. */
+  public JsonObject toSpec() {
+    return new JsonObject().put("id", id).put("request", JobRequestParser.toJson(request)).put("config", configSnapshot)
+        .put("hosts", new JsonArray(plan.hosts()));
   }
 }

@@ -26,6 +26,7 @@ public final class HazelcastJobStore implements JobStore {
   public static final String META = "pogo.scheduler";
   public static final String NAMESPACES = "pogo.namespaces";
   public static final String JOBS = "pogo.jobs";
+  public static final String SPECS = "pogo.job.specs";
   public static final String HOSTS = "pogo.job.hosts";
   public static final String OUTPUTS = "pogo.job.output";
 
@@ -34,6 +35,7 @@ public final class HazelcastJobStore implements JobStore {
   private final IMap<String, Long> meta;
   private final IMap<String, String> namespaces;
   private final IMap<String, String> jobs;
+  private final IMap<String, String> specs;
   private final IMap<String, String> hosts;
   private final IMap<String, String> outputs;
 
@@ -43,6 +45,7 @@ public final class HazelcastJobStore implements JobStore {
     this.meta = hz.getMap(META);
     this.namespaces = hz.getMap(NAMESPACES);
     this.jobs = hz.getMap(JOBS);
+    this.specs = hz.getMap(SPECS);
     this.hosts = hz.getMap(HOSTS);
     this.outputs = hz.getMap(OUTPUTS);
   }
@@ -89,17 +92,23 @@ public final class HazelcastJobStore implements JobStore {
   }
 
   @Override
+  public Future<JsonObject> spec(String id) {
+    return onContext(specs.getAsync(id)).map(v -> v == null ? null : new JsonObject(v));
+  }
+
+  @Override
   public Future<List<JsonObject>> jobs() {
     return vertx.executeBlocking(() -> jobs.values().stream().map(JsonObject::new).toList(), false).transform(this::back);
   }
 
   @Override
-  public Future<Void> write(Map<String, JsonObject> jobRecords, Map<String, JsonObject> hostRecords,
-                            Map<String, JsonObject> outputRecords) {
+  public Future<Void> write(Map<String, JsonObject> jobRecords, Map<String, JsonObject> specRecords,
+                            Map<String, JsonObject> hostRecords, Map<String, JsonObject> outputRecords) {
+    Future<Void> s = specRecords.isEmpty() ? Future.succeededFuture() : onContext(specs.setAllAsync(encode(specRecords)));
     Future<Void> a = jobRecords.isEmpty() ? Future.succeededFuture() : onContext(jobs.setAllAsync(encode(jobRecords)));
     Future<Void> b = hostRecords.isEmpty() ? Future.succeededFuture() : onContext(hosts.setAllAsync(encode(hostRecords)));
     Future<Void> c = outputRecords.isEmpty() ? Future.succeededFuture() : onContext(outputs.setAllAsync(encode(outputRecords)));
-    return Future.all(a, b, c).mapEmpty();
+    return Future.all(s, a, b, c).mapEmpty();
   }
 
   @Override
@@ -143,6 +152,7 @@ public final class HazelcastJobStore implements JobStore {
         }
       });
       jobs.delete(job);
+      specs.delete(job);
       return null;
     });
   }

@@ -14,6 +14,7 @@ public final class InMemoryJobStore implements JobStore {
   private final Map<String, Long> counters = new ConcurrentHashMap<>();
   private final Map<String, String> namespaces = new ConcurrentHashMap<>();
   private final Map<String, String> jobs = new ConcurrentHashMap<>();
+  private final Map<String, String> specs = new ConcurrentHashMap<>();
   private final Map<String, String> hosts = new ConcurrentHashMap<>();
   private final Map<String, String> outputs = new ConcurrentHashMap<>();
 
@@ -48,13 +49,21 @@ public final class InMemoryJobStore implements JobStore {
   }
 
   @Override
+  public Future<JsonObject> spec(String id) {
+    String v = specs.get(id);
+    return Future.succeededFuture(v == null ? null : new JsonObject(v));
+  }
+
+  @Override
   public Future<List<JsonObject>> jobs() {
     return Future.succeededFuture(jobs.values().stream().map(JsonObject::new).toList());
   }
 
   @Override
-  public Future<Void> write(Map<String, JsonObject> jobs, Map<String, JsonObject> hosts, Map<String, JsonObject> outputs) {
+  public Future<Void> write(Map<String, JsonObject> jobs, Map<String, JsonObject> specs, Map<String, JsonObject> hosts,
+                            Map<String, JsonObject> outputs) {
     jobs.forEach((k, v) -> this.jobs.put(k, v.encode()));
+    specs.forEach((k, v) -> this.specs.put(k, v.encode()));
     hosts.forEach((k, v) -> this.hosts.put(k, v.encode()));
     outputs.forEach((k, v) -> this.outputs.put(k, v.encode()));
     return Future.succeededFuture();
@@ -87,6 +96,7 @@ public final class InMemoryJobStore implements JobStore {
   @Override
   public Future<Void> deleteJob(String job, Map<String, Integer> names) {
     jobs.remove(job);
+    specs.remove(job);
     names.forEach((h, attempts) -> {
       hosts.remove(JobStore.key(job, h));
       for (int a = 1; a <= attempts; a++) {

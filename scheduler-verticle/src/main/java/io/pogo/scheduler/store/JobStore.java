@@ -26,11 +26,15 @@ public interface JobStore {
   /** One job record, or null. */
   Future<JsonObject> job(String id);
 
+  /** One job's spec (request, config snapshot, hosts), stored once when it was created; or null. */
+  Future<JsonObject> spec(String id);
+
   /** Every job record. */
   Future<List<JsonObject>> jobs();
 
-  /** Writes job records, host records ({@code job/host} keys) and outputs ({@code job/host/attempt} keys) in one batch. */
-  Future<Void> write(Map<String, JsonObject> jobs, Map<String, JsonObject> hosts, Map<String, JsonObject> outputs);
+  /** Writes job records, job specs, host records ({@code job/host} keys) and outputs ({@code job/host/attempt} keys) in one batch. */
+  Future<Void> write(Map<String, JsonObject> jobs, Map<String, JsonObject> specs, Map<String, JsonObject> hosts,
+                     Map<String, JsonObject> outputs);
 
   /** Host records of one job, by host. Missing ones are absent. */
   Future<Map<String, JsonObject>> hosts(String job, Collection<String> hosts);

@@ -60,14 +60,20 @@ public final class TaskWorker {
   private final ProcessLauncher launcher;
   private final long requestTimeoutMs;
   private final Map<String, Task> tasks = new LinkedHashMap<>();
-  private int running;
+  private volatile int running;
   private long highestEpoch;
   private boolean stopping;
   private long started;
   private long failedToStart;
 
-  public TaskWorker(Vertx vertx, Context context, String node, int capacity, ProcessLauncher launcher, long requestTimeoutMs) {
+  private final io.micrometer.core.instrument.MeterRegistry metrics;
+
+  public TaskWorker(Vertx vertx, Context context, String node, int capacity, ProcessLauncher launcher, long requestTimeoutMs,
+                    io.micrometer.core.instrument.MeterRegistry metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
+    io.micrometer.core.instrument.Gauge.builder(io.pogo.core.MetricNames.TASKS_RUNNING, this, TaskWorker::running)
+        .description("job tasks this node runs").register(metrics);
     this.context = context;
     this.node = node;
     this.capacity = capacity;
@@ -296,6 +302,10 @@ public final class TaskWorker {
     t.reason = reason;
     t.endedAt = System.currentTimeMillis();
     t.instance = null;
+    String outcome = t.lost ? "lost" : t.timedOut ? "timed_out" : t.killed ? "killed" : t.startedAt == null ? "not_started"
+        : Integer.valueOf(0).equals(exitCode) ? "succeeded" : "failed";
+    io.micrometer.core.instrument.Counter.builder(io.pogo.core.MetricNames.TASKS_ENDED).tag("outcome", outcome)
+        .description("job tasks this node ran").register(metrics).increment();
     report(t);
     evict();
   }
