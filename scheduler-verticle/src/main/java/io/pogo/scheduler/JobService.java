@@ -74,6 +74,8 @@ final class JobService {
   private final Map<String, Long> seqOf = new HashMap<>();
   private long epoch;
   private boolean fenced;
+  /** Whether the last node listing succeeded: only then may a node missing from it count as gone. */
+  private boolean nodesKnown;
   private boolean kicked;
   // Write batching: what the next store write carries, and what waits for it to be stored.
   private Map<String, JsonObject> pendingJobs = new LinkedHashMap<>();
@@ -195,7 +197,10 @@ final class JobService {
     long now = System.currentTimeMillis();
     byNode.forEach((node, hosts) -> {
       if (!workers.known(node)) {
-        hosts.forEach(h -> engine.lost(h.taskId(), "worker node " + node + " left the cluster while the task ran", now));
+        if (nodesKnown) {
+          hosts.forEach(h -> engine.lost(h.taskId(), "worker node " + node + " left the cluster while the task ran", now));
+        }
+        // else: the nodes are unknown for now; the periodic check settles these tasks once a listing succeeds
         return;
       }
       JsonArray ids = new JsonArray(hosts.stream().map(HostRun::taskId).toList());
@@ -252,7 +257,11 @@ final class JobService {
 
   /** Learns the live nodes and their task places, and tells each node this scheduler's epoch. */
   private Future<Void> refreshNodes() {
-    return vertx.eventBus().<JsonObject>request(Addresses.NODES_LIST, new JsonObject(), Requests.options(requestTimeoutMs))
+    // This node's own registry answers: a request that may go to any member would sometimes reach a member that has
+    // just died (its consumer is still registered) and time out, right when a new scheduler takes over after a crash.
+    return vertx.eventBus().<JsonObject>request(Addresses.NODES_LIST, new JsonObject(), Requests.local(requestTimeoutMs))
+        .recover(t -> vertx.eventBus().<JsonObject>request(Addresses.NODES_LIST, new JsonObject(),
+            Requests.options(requestTimeoutMs)))
         .map(m -> m.body().getJsonArray("nodes", new JsonArray()))
         .compose(nodes -> {
           Map<String, Integer> live = new LinkedHashMap<>();
@@ -269,9 +278,11 @@ final class JobService {
                 .onSuccess(r -> workers.capacity(name, r.getInteger("capacity", WorkerDirectory.DEFAULT_CAPACITY))));
           }
           workers.nodes(live);
+          nodesKnown = true;
           return Future.join(asks).<Void>mapEmpty().otherwiseEmpty();
         })
         .recover(t -> {
+          nodesKnown = false;
           log.warn("scheduler cannot list the cluster's nodes: {}", PogoException.from(t).getMessage());
           return Future.succeededFuture();
         });
@@ -307,6 +318,9 @@ final class JobService {
   }
 
   private void checkLostNodes() {
+    if (!nodesKnown) {
+      return;
+    }
     Set<String> gone = new TreeSet<>();
     for (JobRun job : engine.jobs()) {
       for (HostRun h : job.hosts()) {
@@ -469,7 +483,7 @@ final class JobService {
           kick();
         }
         default -> {
-          if (!workers.known(s.node())) {
+          if (nodesKnown && !workers.known(s.node())) {
             workers.freed(s.node());
             engine.lost(s.taskId(), "worker node " + s.node() + " left the cluster before it confirmed the task", now);
             kick();
