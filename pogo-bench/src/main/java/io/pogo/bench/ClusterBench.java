@@ -417,7 +417,7 @@ final class ClusterBench {
    * A cluster port, fixed before the node starts (the others' join lists name it): a free port below Linux's
    * ephemeral range (32768-60999), so that no outgoing connection of this busy machine takes it in the meantime.
    */
-  private static int fixedPort(int[] taken) throws IOException {
+  static int fixedPort(int[] taken) throws IOException {
     java.util.Random rnd = new java.util.Random();
     for (int tries = 0; tries < 1_000; tries++) {
       int port = 20_000 + rnd.nextInt(12_000);
@@ -434,7 +434,7 @@ final class ClusterBench {
     throw new IOException("no free port in 20000-31999");
   }
 
-  private static String tail(Path log) {
+  static String tail(Path log) {
     try {
       List<String> l = Files.readAllLines(log);
       return "\n    " + String.join("\n    ", l.subList(Math.max(0, l.size() - 15), l.size()));
@@ -1237,7 +1237,7 @@ final class ClusterBench {
     return String.format("%,d", n);
   }
 
-  private static void deleteTree(Path p) throws IOException {
+  static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {
       return;
     }

@@ -40,6 +40,22 @@ public final class Main {
       System.setProperty("logback.configurationFile", "pogo-bench-logback.xml");
       System.exit(new ClusterBench(cs).run());
     }
+    if (command.equals("jobs")) {
+      JobsBench.Settings js;
+      try {
+        js = JobsBench.Settings.parse(rest);
+      } catch (IllegalArgumentException e) {
+        System.err.println("error: " + e.getMessage());
+        usage();
+        System.exit(2);
+        return;
+      }
+      Files.createDirectories(js.outDir());
+      Files.createDirectories(js.logDir());
+      System.setProperty("pogo.bench.log", js.logDir().resolve("bench-jobs-client.log").toString());
+      System.setProperty("logback.configurationFile", "pogo-bench-logback.xml");
+      System.exit(new JobsBench(js).run());
+    }
     if (!command.equals("single-node")) {
       System.err.println("unknown benchmark: " + command);
       usage();
@@ -86,7 +102,17 @@ public final class Main {
           --runs N     failover trials (default 5; each on fresh clusters)
           --failover-children N   children on the killed node (default 1000; 3x that in the cluster)
           --ha-reference N        also Vert.x HA with N verticles on the killed node (default 1000; 0: skip)
-          --children N children started for the throughput, lookup and join figures (default 10000)""");
+          --children N children started for the throughput, lookup and join figures (default 10000)
+
+               java -Xmx512m -jar pogo-bench/target/pogo-bench.jar jobs [--quick] [--runs 3] [--hosts 10000]
+                    [--concurrency 256] [--phases single,three,vfork] [--out DIR] [--name bench-jobs] [--logs DIR]
+                    [--node-heap 512m] [--warmup 1000] [--job-deadline 180] [--budget 560] [--pogo-jar pogo-node/target/pogo.jar]
+          jobs         a job of N hosts running `true` (worker mode) on Pogo node JVMs on loopback: hosts per second on
+                       one node against `seq N | xargs -P C -I{} true` (runs alternating), the scheduler's overhead per
+                       task (dispatch -> start, end -> next dispatch, from the SSE stream), the same job on 3 nodes,
+                       and one run with -Djdk.lang.Process.launchMechanism=VFORK on the node
+          --name NAME  the report is DIR/NAME.txt and DIR/NAME.json (default DIR: pogo-bench/target)
+          --budget S   phases that would end after S seconds (estimated) are skipped and listed""");
   }
 
   /** The running jar (pogo-bench/target/pogo-bench.jar), or null when not run from a jar. */

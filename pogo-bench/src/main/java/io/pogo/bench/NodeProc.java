@@ -147,6 +147,43 @@ final class NodeProc {
     }
   }
 
+  /**
+   * CPU time from /proc in ms: {@code [own, children]}, own = utime + stime of the process, children = cutime +
+   * cstime (the CPU of every descendant it has waited for, recursively: a node's process children and their own);
+   * {@code [-1, -1]} if unknown.
+   */
+  long[] cpuSplitMs() {
+    return cpuSplitMs(process.pid());
+  }
+
+  static long[] cpuSplitMs(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // f[11..14] are fields 14-17: utime, stime, cutime, cstime
+      return new long[] {(Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1000 / CLK_TCK,
+          (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 1000 / CLK_TCK};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {-1, -1};
+    }
+  }
+
+  /** Threads of the process now (entries of /proc/<pid>/task); -1 if unknown. */
+  int threads() {
+    String[] t = new java.io.File("/proc/" + process.pid() + "/task").list();
+    return t == null ? -1 : t.length;
+  }
+
+  /** SIGTERM (a graceful stop), SIGKILL after {@code graceMs}, then reap. */
+  void stop(long graceMs) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(graceMs, TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+    ALL.remove(this);
+  }
+
   /** USER_HZ: 100 on Linux x86 and arm64 (what /proc/<pid>/stat counts in). */
   static final long CLK_TCK = 100;
 
