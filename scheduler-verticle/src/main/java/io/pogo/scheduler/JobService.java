@@ -596,6 +596,10 @@ final class JobService {
       return;
     }
     String node = h.node();
+    if (h.state() == HostState.READY && r.getLong("startedAt") != null) {
+      // the end overtook the start reply: record the worker's start time (and the running transition) first
+      engine.started(taskId, r.getLong("startedAt"), now);
+    }
     boolean applied;
     if (r.getBoolean("lost", false)) {
       applied = engine.lost(taskId, r.getString("reason", "its worker stopped"), now);

@@ -46,6 +46,8 @@ public final class TaskWorker {
   private static final Logger log = LoggerFactory.getLogger(TaskWorker.class);
   /** SIGTERM, then SIGKILL after this long, for a timeout or a kill. */
   static final long KILL_GRACE_MS = 5_000;
+  /** At most this many task starts in flight per node. */
+  static final int STARTER_THREADS = 64;
   static final long REPORT_RETRY_MIN_MS = 250;
   static final long REPORT_RETRY_MAX_MS = 5_000;
   /** Ended and reported tasks are remembered this long (status queries after a scheduler failover)... */
@@ -67,11 +69,17 @@ public final class TaskWorker {
   private long failedToStart;
 
   private final io.micrometer.core.instrument.MeterRegistry metrics;
+  /**
+   * Starting a task blocks a thread until its watchdog reports the pid; Vert.x's shared pool of 20 threads capped the
+   * starts in flight at 20 whatever maxTasks said, so tasks start on a pool of their own.
+   */
+  private final io.vertx.core.WorkerExecutor starter;
 
   public TaskWorker(Vertx vertx, Context context, String node, int capacity, ProcessLauncher launcher, long requestTimeoutMs,
                     io.micrometer.core.instrument.MeterRegistry metrics) {
     this.vertx = vertx;
     this.metrics = metrics;
+    this.starter = vertx.createSharedWorkerExecutor("pogo-task-starter-" + node, Math.max(1, Math.min(capacity, STARTER_THREADS)));
     io.micrometer.core.instrument.Gauge.builder(io.pogo.core.MetricNames.TASKS_RUNNING, this, TaskWorker::running)
         .description("job tasks this node runs").register(metrics);
     this.context = context;
@@ -178,7 +186,7 @@ public final class TaskWorker {
     tasks.put(id, t);
     running++;
     ChildSpec spec = spec(t);
-    vertx.executeBlocking(() -> {
+    starter.executeBlocking(() -> {
       launcher.check(spec);
       return launcher.start(spec, t.output, context);
     }, false).onComplete(ar -> {
@@ -262,6 +270,7 @@ public final class TaskWorker {
   /** The node is stopping: no new tasks; the launcher's shutdown kills running ones, and they are reported lost. */
   public void stopping() {
     stopping = true;
+    starter.close();
   }
 
   public int running() {
