@@ -176,9 +176,14 @@ public final class JobEngine {
     Ledger ledger = ledgers.get(job.ledgerKey);
     int limit = job.concurrencyLimit();
     boolean waitsForNode = false;
+    boolean concurrencyFull = false;
     job.waitReason = "waiting to be scheduled";
     for (int i = job.waiting.nextSetBit(0); i >= 0 && job.state == JobState.RUNNING; i = job.waiting.nextSetBit(i + 1)) {
       HostRun h = job.hosts[i];
+      if (concurrencyFull && !h.holding) {
+        // The job's concurrency is full: only a retrying host, which holds its place already, may still start.
+        continue;
+      }
       String pending = pendingStep(job, h);
       if (pending != null) {
         h.reason = "waiting for " + pending;
@@ -188,7 +193,8 @@ public final class JobEngine {
         if (job.holding >= limit) {
           h.reason = null;
           job.waitReason = "waiting for job concurrency (" + job.concurrency.text() + " = " + limit + ")";
-          break;
+          concurrencyFull = true;
+          continue;
         }
         List<String> full = new ArrayList<>();
         for (SlotRef s : h.plan.slots()) {

@@ -493,6 +493,29 @@ class JobEngineTest {
     assertEquals(List.of(), fleet.dispatched());
   }
 
+  /**
+   * A retrying host already holds its place of the job's concurrency. A host earlier in natural order that finds the
+   * concurrency full must not stop the scan before it: the job was declared deadlocked instead of retrying b1.
+   */
+  @Test
+  void aRetryingHostRunsAgainThoughAnEarlierHostWaitsForTheJobConcurrency() {
+    fleet.namespace("web", """
+        tag:
+          x: [a1, z1]
+        constraint:
+          $x:
+            max_parallel: 1
+        """);
+    fleet.submit("j0", "web", "z1");
+    fleet.submit("j1", req("namespace", "web", "concurrency", 1, "retries", 1), "a1", "b1");
+    assertEquals(List.of("j0/z1", "j1/b1"), fleet.dispatched(), "a1 waits for x, held by j0");
+    fleet.succeed("j0", "z1");
+    fleet.fail("j1", "b1");
+    assertEquals(List.of("j1/b1"), fleet.dispatched());
+    assertEquals(JobState.RUNNING, fleet.engine.job("j1").state());
+    assertEquals("waiting for job concurrency (1 = 1)", fleet.reason("j1", "a1"));
+  }
+
   @Test
   void aLostHostIsNotRetriedAutomatically() {
     fleet.submit("j1", req("retries", 2), "h1", "h2");
