@@ -530,6 +530,9 @@ public final class JobEngine {
       setJobState(job, JobState.RUNNING, "resumed by a skip of " + chosen.size() + " hosts", now);
       reholdFailed(job);
     }
+    if (job.state == JobState.FINISHED || job.state == JobState.FAILED) {
+      settle(job, now);
+    }
     complete(job, now);
     return job;
   }
@@ -680,6 +683,12 @@ public final class JobEngine {
     if (job.state != JobState.RUNNING || job.terminalCount() < job.total()) {
       return;
     }
+    settle(job, now);
+    releaseFailed(job);
+  }
+
+  /** The outcome of a job whose hosts have all ended: finished, or failed if some failed. */
+  private void settle(JobRun job, long now) {
     int failures = job.failures();
     job.endedAt = now;
     if (failures == 0) {
@@ -687,7 +696,6 @@ public final class JobEngine {
     } else {
       setJobState(job, JobState.FAILED, failures + " of " + job.total() + " hosts failed", now);
     }
-    releaseFailed(job);
   }
 
   /** A job running again: its failed hosts hold their slots again where they still fit (others took them meanwhile). */

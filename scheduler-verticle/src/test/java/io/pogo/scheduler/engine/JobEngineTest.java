@@ -749,6 +749,27 @@ class JobEngineTest {
     assertEquals(List.of("j1/web2.east"), fleet.dispatched(), "the skipped failed host freed colo.east");
   }
 
+  /** A failed job whose failed hosts are all skipped said "failed: 1 of 2 hosts failed" with no host failed. */
+  @Test
+  void skippingTheFailedHostsOfAFailedJobMakesItFinished() {
+    fleet.submit("j1", req(), "h1", "h2", "h3");
+    fleet.dispatch();
+    fleet.fail("j1", "h1");
+    fleet.lose("j1", "h2");
+    fleet.succeed("j1", "h3");
+    JobRun job = fleet.engine.job("j1");
+    assertEquals(JobState.FAILED, job.state());
+    fleet.engine.skip("j1", List.of("h1"), fleet.now);
+    fleet.drain();
+    assertEquals(JobState.FAILED, job.state());
+    assertEquals("1 of 3 hosts failed", job.reason());
+    fleet.engine.skip("j1", List.of("h2"), fleet.now);
+    fleet.drain();
+    assertEquals(JobState.FINISHED, job.state());
+    assertEquals("every host ended: done 3/3: 1 succeeded, 2 skipped", job.reason());
+    assertEquals(List.of("running", "failed", "failed", "finished"), fleet.statesOf("j1", null));
+  }
+
   @Test
   void alterChangesEachSettingOfARunningJob() {
     fleet.submit("j1", req("concurrency", 1), "h[1-4]");
