@@ -292,6 +292,13 @@ public final class JobEngine {
       HostState as = h.killAs;
       String why = h.killReason;
       clearKill(h);
+      if (as == HostState.HALTED && job.state == JobState.RUNNING) {
+        // The job was resumed while the kill was on its way: the host waits again, like the hosts the resume woke.
+        release(job, h);
+        h.round = 0;
+        setState(job, h, HostState.WAITING, "killed by a halt; waiting again since the job was resumed", now);
+        return true;
+      }
       if (!as.failure() || job.state != JobState.RUNNING) {
         release(job, h);
       }
@@ -485,7 +492,10 @@ public final class JobEngine {
     return job;
   }
 
-  /** Runs ended hosts again (they wait for their slots like any other host). All or nothing. */
+  /**
+   * Runs ended hosts again (they wait for their slots like any other host). All or nothing. Revives a finished,
+   * failed or deadlocked job; in a halted job the hosts wait for the job to be resumed.
+   */
   public JobRun retry(String id, List<String> hosts, long now) {
     JobRun job = require(id);
     if (job.state == JobState.TIMED_OUT) {
@@ -493,14 +503,15 @@ public final class JobEngine {
     }
     List<HostRun> chosen = select(job, hosts, "retried", h -> h.state.terminal() ? null
         : h.host() + " is " + h.state.wire() + "; only an ended host can be retried");
+    boolean halted = job.state == JobState.HALTED;
     for (HostRun h : chosen) {
       if (h.holding) {
         release(job, h);
       }
       h.round = 0;
-      setState(job, h, HostState.WAITING, null, now);
+      setState(job, h, HostState.WAITING, halted ? "retried; resume the job to run it" : null, now);
     }
-    if (job.state != JobState.RUNNING) {
+    if (job.state != JobState.RUNNING && !halted) {
       job.endedAt = null;
       setJobState(job, JobState.RUNNING, "resumed by a retry of " + chosen.size() + " hosts", now);
       reholdFailed(job);

@@ -653,6 +653,54 @@ class JobEngineTest {
     refused(ErrorCode.INVALID_STATE, () -> fleet.engine.resume("j1", fleet.now));
   }
 
+  /**
+   * Retry revives finished, failed and deadlocked jobs, not halted ones: it set a halted job running with its other
+   * hosts still halted, so the job could end "finished" with hosts that never ran.
+   */
+  @Test
+  void retryInAHaltedJobMakesTheHostsWaitForTheResume() {
+    fleet.submit("j1", req("concurrency", 2), "h1", "h2", "h3");
+    fleet.dispatch();
+    fleet.fail("j1", "h1");
+    fleet.engine.halt("j1", false, null, fleet.now);
+    fleet.engine.retry("j1", List.of("h1"), fleet.now);
+    JobRun job = fleet.engine.job("j1");
+    assertEquals(JobState.HALTED, job.state());
+    assertEquals(HostState.WAITING, fleet.state("j1", "h1"));
+    assertEquals("retried; resume the job to run it", fleet.reason("j1", "h1"));
+    assertEquals(List.of(), fleet.dispatched());
+    fleet.succeed("j1", "h2");
+    fleet.engine.resume("j1", fleet.now);
+    assertEquals(List.of("j1/h1", "j1/h3"), fleet.dispatched());
+    fleet.succeedAll("j1", "h1", "h3");
+    assertEquals(JobState.FINISHED, job.state());
+    assertEquals("every host ended: done 3/3: 3 succeeded", job.reason());
+  }
+
+  /**
+   * A task killed by a halt whose job was resumed before the kill was confirmed ended "halted" in a running job, so
+   * the job finished without running it. It waits again instead, like the hosts the resume made wait.
+   */
+  @Test
+  void aHostKilledByAHaltRunsAgainWhenItsJobWasResumedMeanwhile() {
+    fleet.submit("j1", req(), "h1", "h2");
+    fleet.dispatch();
+    fleet.start("j1", "h1");
+    fleet.succeed("j1", "h2");
+    fleet.engine.halt("j1", true, null, fleet.now);
+    fleet.engine.resume("j1", fleet.now);
+    fleet.drain();
+    assertEquals(HostState.RUNNING, fleet.state("j1", "h1"));
+    fleet.end("j1", "h1", 143, false);
+    assertEquals(HostState.WAITING, fleet.state("j1", "h1"));
+    assertFalse(fleet.host("j1", "h1").holding());
+    assertEquals(JobState.RUNNING, fleet.engine.job("j1").state());
+    assertEquals(List.of("j1/h1"), fleet.dispatched());
+    fleet.succeed("j1", "h1");
+    assertEquals(JobState.FINISHED, fleet.engine.job("j1").state());
+    assertEquals(List.of("ready", "running", "waiting", "ready", "running", "succeeded"), fleet.statesOf("j1", "h1"));
+  }
+
   @Test
   void haltingAnEndedJobIsRefused() {
     fleet.submit("j1", req(), "h1");
