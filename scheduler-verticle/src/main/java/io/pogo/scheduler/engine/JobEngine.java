@@ -158,17 +158,81 @@ public final class JobEngine {
           moving.add(job.ledgerKey);
         }
       }
+      List<JobRun> stuck = new ArrayList<>();
       for (JobRun job : jobs.values()) {
         if (job.state == JobState.RUNNING && job.active() == 0 && !job.waiting.isEmpty()
             && !moving.contains(job.ledgerKey) && !busyLedgers.contains(job.ledgerKey)) {
-          // One at a time: what this job frees may let the next one run, so pass again before judging it.
-          deadlock(job, now);
-          again = true;
-          break;
+          stuck.add(job);
         }
+      }
+      if (!stuck.isEmpty()) {
+        // One at a time: what this job frees may let the others run, so pass again before judging them.
+        deadlock(firstToDeadlock(stuck), now);
+        again = true;
       }
     }
     return out;
+  }
+
+  /**
+   * Which stuck job to declare deadlocked first: one blocked by its own failed hosts (it could not run even if every
+   * other stuck job gave its slots back), so that a job blocked only by another's failed hosts is freed by that
+   * job's deadlock instead of being deadlocked itself; else (stuck jobs blocking each other) the oldest that holds
+   * something, whose release may let the others run.
+   */
+  private JobRun firstToDeadlock(List<JobRun> stuck) {
+    for (JobRun job : stuck) {
+      if (blockedByItself(job, stuck)) {
+        return job;
+      }
+    }
+    for (JobRun job : stuck) {
+      if (job.holding > 0) {
+        return job;
+      }
+    }
+    return stuck.get(0);
+  }
+
+  /** Whether no waiting host of the job could start even without the slots the other stuck jobs hold. */
+  private boolean blockedByItself(JobRun job, List<JobRun> stuck) {
+    Set<String> others = new java.util.HashSet<>();
+    for (JobRun j : stuck) {
+      if (j != job && j.ledgerKey.equals(job.ledgerKey)) {
+        others.add(j.id);
+      }
+    }
+    Ledger ledger = ledgers.get(job.ledgerKey);
+    boolean concurrencyFull = job.holding >= job.concurrencyLimit();
+    for (int i = job.waiting.nextSetBit(0); i >= 0; i = job.waiting.nextSetBit(i + 1)) {
+      HostRun h = job.hosts[i];
+      if (pendingStep(job, h) != null) {
+        continue;
+      }
+      if (h.holding) {
+        return false;
+      }
+      if (concurrencyFull) {
+        continue;
+      }
+      boolean fits = true;
+      for (SlotRef s : h.plan.slots()) {
+        int used = 0;
+        for (String holder : ledger.holders(s.name())) {
+          if (!others.contains(holder.substring(0, holder.lastIndexOf('/')))) {
+            used++;
+          }
+        }
+        if (used >= s.limit()) {
+          fits = false;
+          break;
+        }
+      }
+      if (fits) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** @return whether some host waits only for a free node (not a deadlock: nodes free up by themselves) */

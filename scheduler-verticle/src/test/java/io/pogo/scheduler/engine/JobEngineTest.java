@@ -393,6 +393,56 @@ class JobEngineTest {
     assertEquals(JobState.DEADLOCKED, fleet.engine.job("j1").state());
   }
 
+  static final String X_AFTER_A0 = """
+      tag:
+        x: [a2, b1, b2]
+        y: [a1]
+        first: [a0, a1]
+        then: [a2]
+      sequence:
+        - $first
+        - $then
+      constraint:
+        $x:
+          max_parallel: 1
+        $y:
+          max_parallel: 1
+      """;
+
+  /**
+   * Two stuck jobs: j2 is blocked by its own failed host, j1 only by j2's. The older j1 was deadlocked first, which
+   * gave back nothing; j2's deadlock then freed x, but j1 stayed deadlocked though a2 could run.
+   */
+  @Test
+  void aJobBlockedOnlyByAnotherStuckJobIsNotDeadlockedFirst() {
+    fleet.namespace("web", X_AFTER_A0);
+    fleet.submit("j1", "web", "a0", "a2");
+    fleet.submit("j2", "web", "b1", "b2");
+    assertEquals(List.of("j1/a0", "j2/b1"), fleet.dispatched());
+    fleet.fail("j2", "b1");
+    fleet.succeed("j1", "a0");
+    assertEquals(List.of("j1/a2"), fleet.dispatched(), "j2's deadlock freed x for a2 in the same pass");
+    assertEquals(JobState.RUNNING, fleet.engine.job("j1").state());
+    assertEquals(JobState.DEADLOCKED, fleet.engine.job("j2").state());
+    assertEquals("nothing can run and nothing runs: b2 is waiting for x; held by failed hosts b1 (retry or skip "
+        + "hosts to continue)", fleet.engine.job("j2").reason());
+  }
+
+  /** Same, with the older job holding a failed host too (slot y, which j2 does not need). */
+  @Test
+  void aJobBlockedByItsOwnFailedHostsIsDeadlockedBeforeAnOlderOneItBlocks() {
+    fleet.namespace("web", X_AFTER_A0);
+    fleet.submit("j1", "web", "a1", "a2");
+    fleet.submit("j2", "web", "b1", "b2");
+    assertEquals(List.of("j1/a1", "j2/b1"), fleet.dispatched());
+    fleet.fail("j1", "a1");
+    fleet.fail("j2", "b1");
+    assertEquals(List.of("j1/a2"), fleet.dispatched());
+    assertEquals(JobState.DEADLOCKED, fleet.engine.job("j2").state());
+    assertEquals(JobState.RUNNING, fleet.engine.job("j1").state());
+    assertTrue(fleet.host("j1", "a1").holding());
+  }
+
   @Test
   void noDeadlockWhileAnotherJobOfTheNamespaceRunsSomething() {
     fleet.namespace("web", ONE_PER_COLO);
