@@ -47,6 +47,8 @@ public final class JobEngine {
   private final List<Transition> transitions = new ArrayList<>();
   private final List<TaskKill> kills = new ArrayList<>();
   private long nextSeq;
+  /** Set by a dispatch pass in which an impossible placement ended a host (which may end a step). */
+  private boolean endedInPass;
 
   // ---- jobs -------------------------------------------------------------------------------------------------
 
@@ -147,10 +149,16 @@ public final class JobEngine {
     while (again) {
       again = false;
       Set<String> busyLedgers = new java.util.HashSet<>();
+      endedInPass = false;
       for (JobRun job : jobs.values()) {
         if (job.state == JobState.RUNNING && !job.waiting.isEmpty() && dispatchJob(job, now, placer, out)) {
           busyLedgers.add(job.ledgerKey);
         }
+      }
+      if (endedInPass) {
+        // A host that failed at once may have ended a step that hosts scanned before it wait for: pass again.
+        again = true;
+        continue;
       }
       Set<String> moving = new java.util.HashSet<>();
       for (JobRun job : jobs.values()) {
@@ -291,6 +299,7 @@ public final class JobEngine {
       if (p instanceof Placer.Impossible impossible) {
         h.node = null;
         h.endedAt = now;
+        endedInPass = true;
         setState(job, h, HostState.FAILED, impossible.reason(), now);
         afterFailure(job, now);
         complete(job, now);

@@ -1058,6 +1058,28 @@ class JobEngineTest {
     assertEquals(JobState.FAILED, fleet.engine.job("j1").state());
   }
 
+  /**
+   * h12 runs first (sequence) but sorts after h5, so the scan passed h5 before h12's impossible placement ended
+   * h12's step; the job was then declared deadlocked with nothing holding anything.
+   */
+  @Test
+  void aHostWhoseStepEndsByAnImpossiblePlacementStartsInTheSameDispatch() {
+    fleet.namespace("web", """
+        tag:
+          late: [h12]
+          early: [h5]
+        sequence:
+          - $late
+          - $early
+        """);
+    fleet.placement = (job, host) -> host.host().equals("h12") ? new Placer.Impossible("no node is named h12")
+        : new Placer.Node(host.host());
+    fleet.submit("j1", req("namespace", "web", "mode", "agent"), "h5", "h12");
+    assertEquals(List.of("j1/h5"), fleet.dispatched());
+    assertEquals(HostState.FAILED, fleet.state("j1", "h12"));
+    assertEquals(JobState.RUNNING, fleet.engine.job("j1").state());
+  }
+
   // ---- what users see -------------------------------------------------------------------------------------------------
 
   @Test
