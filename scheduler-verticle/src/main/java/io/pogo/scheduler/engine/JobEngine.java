@@ -296,6 +296,7 @@ public final class JobEngine {
       h.startedAt = now;
       h.endedAt = null;
       h.taskId = TaskStart.taskId(job.id, h.host(), h.attempts);
+      h.timeoutMs = job.hostTimeoutMs;
       if (p instanceof Placer.Impossible impossible) {
         h.node = null;
         h.endedAt = now;
@@ -312,7 +313,7 @@ public final class JobEngine {
       }
       setState(job, h, HostState.READY, "dispatched to " + node, now);
       out.add(new TaskStart(h.taskId, job.id, h.host(), h.attempts, node, argv(job.request.command(), h.host()),
-          job.hostTimeoutMs, job.request.outputLimitBytes()));
+          h.timeoutMs, job.request.outputLimitBytes()));
     }
     return waitsForNode;
   }
@@ -388,7 +389,7 @@ public final class JobEngine {
       complete(job, now);
       return true;
     }
-    String why = timedOut ? "timed out after " + Durations.format(job.hostTimeoutMs) + "; killed"
+    String why = timedOut ? "timed out after " + Durations.format(h.timeoutMs) + "; killed"
         : exitCode == null ? (reason == null ? "could not start" : reason) : "exited with status " + exitCode;
     fail(job, h, timedOut ? HostState.TIMED_OUT : HostState.FAILED, why, now);
     return true;
@@ -462,8 +463,8 @@ public final class JobEngine {
         if (!h.state.active()) {
           continue;
         }
-        if (h.killAs == null && h.startedAt != null && now >= h.startedAt + job.hostTimeoutMs + TIMEOUT_GRACE_MS) {
-          kill(h, HostState.TIMED_OUT, "no result within the host timeout of " + Durations.format(job.hostTimeoutMs)
+        if (h.killAs == null && h.startedAt != null && now >= h.startedAt + h.timeoutMs + TIMEOUT_GRACE_MS) {
+          kill(h, HostState.TIMED_OUT, "no result within the host timeout of " + Durations.format(h.timeoutMs)
               + "; killed", now);
         } else if (h.killAs != null && now >= h.killRequestedAt + KILL_CONFIRM_MS) {
           lost(h.taskId, "its worker " + h.node + " did not confirm the kill within " + Durations.format(KILL_CONFIRM_MS), now);

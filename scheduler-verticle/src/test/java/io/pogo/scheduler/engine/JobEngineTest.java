@@ -625,6 +625,27 @@ class JobEngineTest {
     assertEquals(HostState.LOST, fleet.state("j1", "h1"));
   }
 
+  /**
+   * hostTimeout "applies to tasks started afterwards", but the backstop measured a running task against the job's
+   * current value: lowering it from 10m to 1m killed a task the worker was told could run 10 minutes.
+   */
+  @Test
+  void aRunningTaskKeepsTheHostTimeoutItWasStartedWith() {
+    fleet.submit("j1", req("hostTimeout", "10m"), "h1", "h2");
+    fleet.dispatch();
+    fleet.start("j1", "h1");
+    fleet.start("j1", "h2");
+    fleet.engine.alter("j1", new JsonObject().put("hostTimeout", "1m"), fleet.now);
+    fleet.advance(60_000 + JobEngine.TIMEOUT_GRACE_MS);
+    fleet.tick();
+    assertEquals(List.of(), fleet.kills);
+    fleet.timeOut("j1", "h2");
+    assertEquals("timed out after 10m; killed", fleet.reason("j1", "h2"));
+    fleet.advance(600_000 - 60_000);
+    fleet.tick();
+    assertEquals(List.of(new TaskKill("j1/h1/1", "n1", "no result within the host timeout of 10m; killed")), fleet.kills);
+  }
+
   @Test
   void jobTimeoutHaltsWaitingHostsKillsRunningOnesAndTimesTheJobOut() {
     fleet.submit("j1", req("jobTimeout", "1m", "concurrency", 1), "h1", "h2", "h3");
