@@ -366,20 +366,21 @@ public final class JobEngine {
       HostState as = h.killAs;
       String why = h.killReason;
       clearKill(h);
-      if (as == HostState.HALTED && job.state == JobState.RUNNING) {
+      if (as.failure()) {
+        // Timed out (by the host timeout backstop, or the job timeout): like a timeout the worker reports itself,
+        // retried automatically while the job runs.
+        fail(job, h, as, why, now);
+        return true;
+      }
+      if (job.state == JobState.RUNNING) {
         // The job was resumed while the kill was on its way: the host waits again, like the hosts the resume woke.
         release(job, h);
         h.round = 0;
         setState(job, h, HostState.WAITING, "killed by a halt; waiting again since the job was resumed", now);
         return true;
       }
-      if (!as.failure() || job.state != JobState.RUNNING) {
-        release(job, h);
-      }
+      release(job, h);
       setState(job, h, as, why, now);
-      if (as.failure()) {
-        afterFailure(job, now);
-      }
       complete(job, now);
       return true;
     }

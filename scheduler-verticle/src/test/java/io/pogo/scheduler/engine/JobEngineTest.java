@@ -606,6 +606,28 @@ class JobEngineTest {
     assertEquals(JobState.FAILED, fleet.engine.job("j1").state());
   }
 
+  /** retries re-run "a failed or timed-out host"; one timed out by the server-side backstop was never retried. */
+  @Test
+  void aHostTimedOutByTheBackstopIsRetriedAutomatically() {
+    fleet.submit("j1", req("hostTimeout", "10s", "retries", 1), "h1");
+    fleet.dispatch();
+    fleet.start("j1", "h1");
+    fleet.advance(10_000 + JobEngine.TIMEOUT_GRACE_MS);
+    fleet.tick();
+    fleet.end("j1", "h1", 143, false);
+    assertEquals(HostState.WAITING, fleet.state("j1", "h1"));
+    assertEquals("retrying (1 of 1 retries) after: no result within the host timeout of 10s; killed",
+        fleet.reason("j1", "h1"));
+    assertEquals(List.of("j1/h1"), fleet.dispatched());
+    fleet.start("j1", "h1");
+    fleet.advance(10_000 + JobEngine.TIMEOUT_GRACE_MS);
+    fleet.tick();
+    fleet.end("j1", "h1", 143, false);
+    assertEquals(HostState.TIMED_OUT, fleet.state("j1", "h1"));
+    assertEquals(2, fleet.host("j1", "h1").attempts());
+    assertEquals(JobState.FAILED, fleet.engine.job("j1").state());
+  }
+
   @Test
   void aHostWhoseKillIsNeverConfirmedIsLost() {
     fleet.submit("j1", req("hostTimeout", "10s"), "h1");
