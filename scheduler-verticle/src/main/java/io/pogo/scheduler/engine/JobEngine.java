@@ -685,6 +685,9 @@ public final class JobEngine {
     }
     dirtyJobs.add(job);
     transitions.add(new Transition(job.id, null, job.state.wire(), "altered: " + changes.encode(), now, null, 0));
+    if (changes.containsKey("maxFailures")) {
+      afterFailure(job, now);
+    }
     return job;
   }
 

@@ -947,6 +947,22 @@ class JobEngineTest {
     assertEquals(JobState.TIMED_OUT, job.state(), "jobTimeout counts from the job's creation");
   }
 
+  /** "this many failed hosts halt the job": a budget lowered to what has already failed halts it at once. */
+  @Test
+  void aFailureBudgetAlteredBelowTheFailuresAlreadyThereHaltsTheJob() {
+    fleet.submit("j1", req(), "h1", "h2", "h3", "h4");
+    fleet.dispatch();
+    fleet.fail("j1", "h1");
+    fleet.fail("j1", "h2");
+    fleet.engine.alter("j1", new JsonObject().put("maxFailures", 3), fleet.now);
+    JobRun job = fleet.engine.job("j1");
+    assertEquals(JobState.RUNNING, job.state());
+    fleet.engine.alter("j1", new JsonObject().put("maxFailures", "50%"), fleet.now);
+    assertEquals(JobState.HALTED, job.state());
+    assertEquals("failure budget spent: 2 failed hosts reach maxFailures 50% (2)", job.reason());
+    assertEquals(HostState.READY, fleet.state("j1", "h3"), "a halt without kill");
+  }
+
   @Test
   void alterNamesEveryUnknownFieldAndBadValueAndChangesNothing() {
     fleet.submit("j1", req("concurrency", 2), "h1", "h2");
