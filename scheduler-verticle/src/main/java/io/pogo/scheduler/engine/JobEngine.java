@@ -481,6 +481,16 @@ public final class JobEngine {
       if (!job.state.ended()) {
         next = Math.min(next, job.deadline());
       }
+      if (job.active() == 0) {
+        continue;
+      }
+      for (HostRun h : job.hosts) {
+        if (h.state.active() && h.killAs != null) {
+          next = Math.min(next, h.killRequestedAt + KILL_CONFIRM_MS);
+        } else if (h.state.active() && h.startedAt != null) {
+          next = Math.min(next, h.startedAt + h.timeoutMs + TIMEOUT_GRACE_MS);
+        }
+      }
     }
     return next;
   }

@@ -694,6 +694,24 @@ class JobEngineTest {
     assertEquals(List.of(), fleet.dispatched());
   }
 
+  /** It only knew job timeouts: a runtime sleeping until then would miss every host timeout and kill confirmation. */
+  @Test
+  void nextDeadlineIsTheEarliestTimeTickHasSomethingToDo() {
+    long created = fleet.now;
+    fleet.submit("j1", req("hostTimeout", "10s"), "h1");
+    assertEquals(created + 3_600_000, fleet.engine.nextDeadline(), "the job timeout");
+    fleet.advance(5_000);
+    fleet.dispatch();
+    fleet.start("j1", "h1");
+    assertEquals(fleet.now + 10_000 + JobEngine.TIMEOUT_GRACE_MS, fleet.engine.nextDeadline(), "the host timeout");
+    fleet.advance(10_000 + JobEngine.TIMEOUT_GRACE_MS);
+    fleet.tick();
+    assertEquals(fleet.now + JobEngine.KILL_CONFIRM_MS, fleet.engine.nextDeadline(), "the kill confirmation");
+    fleet.end("j1", "h1", 143, false);
+    assertEquals(JobState.FAILED, fleet.engine.job("j1").state());
+    assertEquals(Long.MAX_VALUE, fleet.engine.nextDeadline());
+  }
+
   // ---- control --------------------------------------------------------------------------------------------------------
 
   @Test
