@@ -103,6 +103,13 @@ public final class JobEngine {
       }
     }
     jobs.put(job.id, job);
+    if (jobs.values().stream().anyMatch(j -> j.seq > job.seq)) {
+      // Restored after newer jobs (an ended job loaded when a control names it): keep older jobs first.
+      List<JobRun> bySeq = new ArrayList<>(jobs.values());
+      bySeq.sort(java.util.Comparator.comparingLong(j -> j.seq));
+      jobs.clear();
+      bySeq.forEach(j -> jobs.put(j.id, j));
+    }
     return job;
   }
 

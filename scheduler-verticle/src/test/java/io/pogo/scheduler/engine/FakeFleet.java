@@ -156,25 +156,38 @@ final class FakeFleet {
         .map(Transition::state).toList();
   }
 
-  /**
-   * A failover: a new engine rebuilt from what the old one would have stored (job and host records), the way the
-   * scheduler rebuilds it: request and plan made again from the record's request and config snapshot.
-   */
-  void failover() {
-    JobEngine next = new JobEngine();
+  /** What a scheduler stores about a job: its record and its hosts' records, as JSON text would give them back. */
+  record Stored(JsonObject job, Map<String, JsonObject> hosts) {
+  }
+
+  /** Every job's stored records, oldest job first. */
+  Map<String, Stored> store() {
     List<JobRun> bySeq = new ArrayList<>(engine.jobs());
     bySeq.sort(java.util.Comparator.comparingLong(j -> j.toRecord().getLong("seq")));
+    Map<String, Stored> out = new LinkedHashMap<>();
     for (JobRun job : bySeq) {
-      JsonObject rec = new JsonObject(job.toRecord().encode());
       Map<String, JsonObject> hosts = new LinkedHashMap<>();
       for (HostRun h : job.hosts()) {
         hosts.put(h.host(), new JsonObject(h.toRecord().encode()));
       }
-      JobRequest req = JobRequestParser.parse(rec.getJsonObject("request"));
-      NamespaceConfig cfg = rec.getJsonObject("config") == null ? null : NamespaceConfigParser.parse(rec.getJsonObject("config"));
-      Plan plan = Planner.plan(cfg, rec.getJsonArray("hosts").stream().map(String.class::cast).toList());
-      next.restore(rec, req, plan, hosts);
+      out.put(job.id(), new Stored(new JsonObject(job.toRecord().encode()), hosts));
     }
-    engine = next;
+    return out;
+  }
+
+  /** Rebuilds a job the way the scheduler does: request and plan made again from the record's request and config. */
+  void restore(Stored stored) {
+    JsonObject rec = stored.job();
+    JobRequest req = JobRequestParser.parse(rec.getJsonObject("request"));
+    NamespaceConfig cfg = rec.getJsonObject("config") == null ? null : NamespaceConfigParser.parse(rec.getJsonObject("config"));
+    Plan plan = Planner.plan(cfg, rec.getJsonArray("hosts").stream().map(String.class::cast).toList());
+    engine.restore(rec, req, plan, stored.hosts());
+  }
+
+  /** A failover: a new engine rebuilt from what the old one stored. */
+  void failover() {
+    Map<String, Stored> stored = store();
+    engine = new JobEngine();
+    stored.values().forEach(this::restore);
   }
 }

@@ -1103,6 +1103,27 @@ class JobEngineTest {
     assertEquals(Set.copyOf(rest).size(), rest.size(), "nothing ran twice: " + rest);
   }
 
+  /**
+   * The scheduler restores running jobs at a failover and an ended one later, when a control names it. Restored
+   * after the newer jobs, a revived older job dispatched after them, though older jobs go first.
+   */
+  @Test
+  void aJobRestoredAfterNewerOnesStillDispatchesBeforeThem() {
+    fleet.namespace("web", ONE_PER_COLO);
+    fleet.submit("j1", "web", "web1.east");
+    fleet.submit("j2", "web", "web2.east", "web3.east");
+    assertEquals(List.of("j1/web1.east"), fleet.dispatched());
+    fleet.succeed("j1", "web1.east");
+    assertEquals(List.of("j2/web2.east"), fleet.dispatched());
+    Map<String, FakeFleet.Stored> stored = fleet.store();
+    fleet.engine = new JobEngine();
+    fleet.restore(stored.get("j2"));
+    fleet.restore(stored.get("j1"));
+    fleet.engine.retry("j1", List.of("web1.east"), fleet.now);
+    fleet.succeed("j2", "web2.east");
+    assertEquals(List.of("j1/web1.east"), fleet.dispatched(), "the older job first");
+  }
+
   // ---- placement ------------------------------------------------------------------------------------------------------
 
   @Test
