@@ -830,12 +830,13 @@ class JobEngineTest {
     fleet.dispatch();
     fleet.succeed("j1", "h1");
     fleet.dispatch();
+    fleet.start("j1", "h2");
     String before = stored("j1");
     PogoException e = refused(ErrorCode.VALIDATION_FAILED,
         () -> fleet.engine.retry("j1", List.of("h1", "nope", "h2", "h3"), fleet.now));
     assertEquals(Map.of(
         "hosts[1]", "\"nope\" is not a host of job j1",
-        "hosts[2]", "h2 is ready; only an ended host can be retried",
+        "hosts[2]", "h2 is running; only an ended host can be retried",
         "hosts[3]", "h3 is waiting; only an ended host can be retried"), fieldErrors(e));
     assertEquals(before, stored("j1"), "h1 was not retried");
     assertEquals(Map.of("hosts", "name at least one host to be retried"),
