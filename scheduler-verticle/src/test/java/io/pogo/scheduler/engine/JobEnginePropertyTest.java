@@ -667,44 +667,68 @@ class JobEnginePropertyTest {
     }
 
     /**
-     * (h) A job deadlocked by this dispatch could start none of its waiting hosts, counting what its own failed hosts
-     * held before the deadlock released them. And a job holding nothing is not deadlocked first while a job holding
-     * failed hosts is deadlocked after it (its release might have let the first one run).
+     * (h) A job deadlocked by this dispatch could start none of its waiting hosts (counting what its own failed hosts
+     * held before the deadlock released them), unless a job deadlocked after it in the same dispatch released what it
+     * needed: then that later job must not have been blocked by its own failed hosts (such a job is deadlocked first,
+     * since its release may free the others). And a job holding nothing is never deadlocked before a job holding
+     * failed hosts.
      */
     void checkDeadlocks(List<String> deadlocked, Set<String> preHolding) {
       for (int i = 0; i < deadlocked.size(); i++) {
         JobRun job = fleet.engine.job(deadlocked.get(i));
         assertEquals(JobState.DEADLOCKED, job.state());
-        Set<String> ownReleased = new HashSet<>();
         for (HostRun h : job.hosts()) {
           assertFalse(h.state().active(), job.id() + " deadlocked while " + h.host() + " is " + h.state());
           assertFalse(h.holding(), job.id() + " deadlocked but " + h.host() + " still holds");
-          if (preHolding.contains(key(job, h))) {
-            ownReleased.add(key(job, h));
-          }
         }
         assertTrue(job.hosts().stream().anyMatch(h -> h.state() == HostState.WAITING));
-        Map<String, Integer> slotUse = slotUse(ownReleased);
-        for (HostRun h : job.hosts()) {
-          if (h.state() == HostState.WAITING) {
-            String why = blocked(job, h, ownReleased, slotUse);
-            assertTrue(why != null, job.id() + " was deadlocked (" + job.reason() + ") but " + h.host()
-                + " could start; deadlocked by this dispatch, in order: " + deadlocked);
+        Set<String> ownReleased = heldBefore(job, preHolding);
+        List<JobRun> later = new ArrayList<>();
+        for (String id : deadlocked.subList(i + 1, deadlocked.size())) {
+          if (sameLedger(job, fleet.engine.job(id))) {
+            later.add(fleet.engine.job(id));
           }
         }
-        boolean heldNothing = ownReleased.isEmpty();
-        for (int later = i + 1; later < deadlocked.size() && heldNothing; later++) {
-          JobRun other = fleet.engine.job(deadlocked.get(later));
-          boolean otherHeld = other.hosts().stream().anyMatch(h -> preHolding.contains(key(other, h)));
-          assertFalse(otherHeld && sameLedger(job, other), job.id() + " held nothing and was deadlocked before "
-              + other.id() + ", whose failed hosts held slots");
+        Map<String, Integer> slotUse = slotUse(ownReleased, false);
+        for (HostRun h : job.hosts()) {
+          if (h.state() == HostState.WAITING && blocked(job, h, ownReleased, slotUse) == null) {
+            assertFalse(later.isEmpty(), job.id() + " was deadlocked (" + job.reason() + ") but " + h.host()
+                + " could start; deadlocked by this dispatch, in order: " + deadlocked);
+            for (JobRun other : later) {
+              assertFalse(blockedByItself(other, preHolding), job.id() + " was deadlocked before " + other.id()
+                  + ", which was blocked by its own failed hosts; its release let " + h.host() + " start");
+            }
+          }
+        }
+        for (JobRun other : later) {
+          assertFalse(ownReleased.isEmpty() && !heldBefore(other, preHolding).isEmpty(), job.id()
+              + " held nothing and was deadlocked before " + other.id() + ", whose failed hosts held slots");
         }
       }
     }
 
+    /** Hosts of the job that held their places before the dispatch. */
+    Set<String> heldBefore(JobRun job, Set<String> preHolding) {
+      Set<String> out = new HashSet<>();
+      for (HostRun h : job.hosts()) {
+        if (preHolding.contains(key(job, h))) {
+          out.add(key(job, h));
+        }
+      }
+      return out;
+    }
+
+    /** Whether none of the job's waiting hosts could start even if only its own failed hosts held anything. */
+    boolean blockedByItself(JobRun job, Set<String> preHolding) {
+      Set<String> own = heldBefore(job, preHolding);
+      Map<String, Integer> slotUse = slotUse(own, true);
+      return job.hosts().stream()
+          .noneMatch(h -> h.state() == HostState.WAITING && blocked(job, h, own, slotUse) == null);
+    }
+
     /** After a dispatch, no waiting host of a running job could have started (unless its placer was busy). */
     void checkNothingStartableWaits() {
-      Map<String, Integer> slotUse = slotUse(Set.of());
+      Map<String, Integer> slotUse = slotUse(Set.of(), false);
       for (JobRun job : fleet.engine.jobs()) {
         if (job.state() != JobState.RUNNING || busyJobs.contains(job.id())) {
           continue;
@@ -751,12 +775,16 @@ class JobEnginePropertyTest {
       return null;
     }
 
-    /** Per namespace and slot ({@code "ns:x t1"}), the hosts of every job that hold it: running or holding. */
-    Map<String, Integer> slotUse(Set<String> alsoHolding) {
+    /**
+     * Per namespace and slot ({@code "ns:x t1"}), how many hosts of every job hold it: running or holding, and the
+     * hosts of {@code alsoHolding}; with {@code onlyThose}, the hosts of {@code alsoHolding} alone.
+     */
+    Map<String, Integer> slotUse(Set<String> alsoHolding, boolean onlyThose) {
       Map<String, Integer> use = new HashMap<>();
       for (JobRun job : fleet.engine.jobs()) {
         for (HostRun h : job.hosts()) {
-          if (h.state().active() || h.holding() || alsoHolding.contains(key(job, h))) {
+          boolean holds = !onlyThose && (h.state().active() || h.holding());
+          if (holds || alsoHolding.contains(key(job, h))) {
             for (SlotRef s : plan(job, h).slots()) {
               use.merge(ledger(job) + " " + s.name(), 1, Integer::sum);
             }
