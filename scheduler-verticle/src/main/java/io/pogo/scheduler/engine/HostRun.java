@@ -21,6 +21,8 @@ public final class HostRun {
   Long endedAt;
   String node;
   String taskId;
+  /** The host timeout its current task was dispatched with (a later alter applies to later tasks only). */
+  long timeoutMs;
   /** Holds its slots (and a place of the job's concurrency): while active, failed in a running job, or retrying. */
   boolean holding;
 
@@ -103,12 +105,13 @@ public final class HostRun {
     v.remove("killAs");
     v.remove("killReason");
     v.remove("killRequestedAt");
+    v.remove("timeoutMs");
     return v;
   }
 
   /** What survives a scheduler failover. */
   public JsonObject toRecord() {
-    JsonObject r = toJson().put("reason", reason).put("round", round).put("holding", holding);
+    JsonObject r = toJson().put("reason", reason).put("round", round).put("holding", holding).put("timeoutMs", timeoutMs);
     if (killAs != null) {
       r.put("killAs", killAs.wire()).put("killReason", killReason).put("killRequestedAt", killRequestedAt);
     }
@@ -126,6 +129,7 @@ public final class HostRun {
     node = r.getString("node");
     taskId = r.getString("taskId");
     holding = r.getBoolean("holding", false);
+    timeoutMs = r.getLong("timeoutMs", job.hostTimeoutMs);
     if (r.getString("killAs") != null) {
       killAs = HostState.fromWire(r.getString("killAs"));
       killReason = r.getString("killReason");

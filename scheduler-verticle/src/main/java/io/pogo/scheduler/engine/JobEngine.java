@@ -47,6 +47,8 @@ public final class JobEngine {
   private final List<Transition> transitions = new ArrayList<>();
   private final List<TaskKill> kills = new ArrayList<>();
   private long nextSeq;
+  /** Set by a dispatch pass in which an impossible placement ended a host (which may end a step). */
+  private boolean endedInPass;
 
   // ---- jobs -------------------------------------------------------------------------------------------------
 
@@ -102,6 +104,13 @@ public final class JobEngine {
       }
     }
     jobs.put(job.id, job);
+    if (jobs.values().stream().anyMatch(j -> j.seq > job.seq)) {
+      // Restored after newer jobs (an ended job loaded when a control names it): keep older jobs first.
+      List<JobRun> bySeq = new ArrayList<>(jobs.values());
+      bySeq.sort(java.util.Comparator.comparingLong(j -> j.seq));
+      jobs.clear();
+      bySeq.forEach(j -> jobs.put(j.id, j));
+    }
     return job;
   }
 
@@ -148,10 +157,16 @@ public final class JobEngine {
     while (again) {
       again = false;
       Set<String> busyLedgers = new java.util.HashSet<>();
+      endedInPass = false;
       for (JobRun job : jobs.values()) {
         if (job.state == JobState.RUNNING && !job.waiting.isEmpty() && dispatchJob(job, now, placer, out)) {
           busyLedgers.add(job.ledgerKey);
         }
+      }
+      if (endedInPass) {
+        // A host that failed at once may have ended a step that hosts scanned before it wait for: pass again.
+        again = true;
+        continue;
       }
       Set<String> moving = new java.util.HashSet<>();
       for (JobRun job : jobs.values()) {
@@ -159,17 +174,81 @@ public final class JobEngine {
           moving.add(job.ledgerKey);
         }
       }
+      List<JobRun> stuck = new ArrayList<>();
       for (JobRun job : jobs.values()) {
         if (job.state == JobState.RUNNING && job.active() == 0 && !job.waiting.isEmpty()
             && !moving.contains(job.ledgerKey) && !busyLedgers.contains(job.ledgerKey)) {
-          // One at a time: what this job frees may let the next one run, so pass again before judging it.
-          deadlock(job, now);
-          again = true;
-          break;
+          stuck.add(job);
         }
+      }
+      if (!stuck.isEmpty()) {
+        // One at a time: what this job frees may let the others run, so pass again before judging them.
+        deadlock(firstToDeadlock(stuck), now);
+        again = true;
       }
     }
     return out;
+  }
+
+  /**
+   * Which stuck job to declare deadlocked first: one blocked by its own failed hosts (it could not run even if every
+   * other stuck job gave its slots back), so that a job blocked only by another's failed hosts is freed by that
+   * job's deadlock instead of being deadlocked itself; else (stuck jobs blocking each other) the oldest that holds
+   * something, whose release may let the others run.
+   */
+  private JobRun firstToDeadlock(List<JobRun> stuck) {
+    for (JobRun job : stuck) {
+      if (blockedByItself(job, stuck)) {
+        return job;
+      }
+    }
+    for (JobRun job : stuck) {
+      if (job.holding > 0) {
+        return job;
+      }
+    }
+    return stuck.get(0);
+  }
+
+  /** Whether no waiting host of the job could start even without the slots the other stuck jobs hold. */
+  private boolean blockedByItself(JobRun job, List<JobRun> stuck) {
+    Set<String> others = new java.util.HashSet<>();
+    for (JobRun j : stuck) {
+      if (j != job && j.ledgerKey.equals(job.ledgerKey)) {
+        others.add(j.id);
+      }
+    }
+    Ledger ledger = ledgers.get(job.ledgerKey);
+    boolean concurrencyFull = job.holding >= job.concurrencyLimit();
+    for (int i = job.waiting.nextSetBit(0); i >= 0; i = job.waiting.nextSetBit(i + 1)) {
+      HostRun h = job.hosts[i];
+      if (pendingStep(job, h) != null) {
+        continue;
+      }
+      if (h.holding) {
+        return false;
+      }
+      if (concurrencyFull) {
+        continue;
+      }
+      boolean fits = true;
+      for (SlotRef s : h.plan.slots()) {
+        int used = 0;
+        for (String holder : ledger.holders(s.name())) {
+          if (!others.contains(holder.substring(0, holder.lastIndexOf('/')))) {
+            used++;
+          }
+        }
+        if (used >= s.limit()) {
+          fits = false;
+          break;
+        }
+      }
+      if (fits) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** @return whether some host waits only for a free node (not a deadlock: nodes free up by themselves) */
@@ -177,9 +256,14 @@ public final class JobEngine {
     Ledger ledger = ledgers.get(job.ledgerKey);
     int limit = job.concurrencyLimit();
     boolean waitsForNode = false;
+    boolean concurrencyFull = false;
     job.waitReason = "waiting to be scheduled";
     for (int i = job.waiting.nextSetBit(0); i >= 0 && job.state == JobState.RUNNING; i = job.waiting.nextSetBit(i + 1)) {
       HostRun h = job.hosts[i];
+      if (concurrencyFull && !h.holding) {
+        // The job's concurrency is full: only a retrying host, which holds its place already, may still start.
+        continue;
+      }
       String pending = pendingStep(job, h);
       if (pending != null) {
         h.reason = "waiting for " + pending;
@@ -189,7 +273,8 @@ public final class JobEngine {
         if (job.holding >= limit) {
           h.reason = null;
           job.waitReason = "waiting for job concurrency (" + job.concurrency.text() + " = " + limit + ")";
-          break;
+          concurrencyFull = true;
+          continue;
         }
         List<String> full = new ArrayList<>();
         for (SlotRef s : h.plan.slots()) {
@@ -219,9 +304,11 @@ public final class JobEngine {
       h.startedAt = now;
       h.endedAt = null;
       h.taskId = TaskStart.taskId(job.id, h.host(), h.attempts);
+      h.timeoutMs = job.hostTimeoutMs;
       if (p instanceof Placer.Impossible impossible) {
         h.node = null;
         h.endedAt = now;
+        endedInPass = true;
         setState(job, h, HostState.FAILED, impossible.reason(), now);
         afterFailure(job, now);
         complete(job, now);
@@ -234,7 +321,7 @@ public final class JobEngine {
       }
       setState(job, h, HostState.READY, "dispatched to " + node, now);
       out.add(new TaskStart(h.taskId, job.id, h.host(), h.attempts, node, argv(job.request.command(), h.host()),
-          job.hostTimeoutMs, job.request.outputLimitBytes()));
+          h.timeoutMs, job.request.outputLimitBytes()));
     }
     return waitsForNode;
   }
@@ -287,13 +374,21 @@ public final class JobEngine {
       HostState as = h.killAs;
       String why = h.killReason;
       clearKill(h);
-      if (!as.failure() || job.state != JobState.RUNNING) {
-        release(job, h);
-      }
-      setState(job, h, as, why, now);
       if (as.failure()) {
-        afterFailure(job, now);
+        // Timed out (by the host timeout backstop, or the job timeout): like a timeout the worker reports itself,
+        // retried automatically while the job runs.
+        fail(job, h, as, why, now);
+        return true;
       }
+      if (job.state == JobState.RUNNING) {
+        // The job was resumed while the kill was on its way: the host waits again, like the hosts the resume woke.
+        release(job, h);
+        h.round = 0;
+        setState(job, h, HostState.WAITING, "killed by a halt; waiting again since the job was resumed", now);
+        return true;
+      }
+      release(job, h);
+      setState(job, h, as, why, now);
       complete(job, now);
       return true;
     }
@@ -303,7 +398,7 @@ public final class JobEngine {
       complete(job, now);
       return true;
     }
-    String why = timedOut ? "timed out after " + Durations.format(job.hostTimeoutMs) + "; killed"
+    String why = timedOut ? "timed out after " + Durations.format(h.timeoutMs) + "; killed"
         : exitCode == null ? (reason == null ? "could not start" : reason) : "exited with status " + exitCode;
     fail(job, h, timedOut ? HostState.TIMED_OUT : HostState.FAILED, why, now);
     return true;
@@ -377,8 +472,8 @@ public final class JobEngine {
         if (!h.state.active()) {
           continue;
         }
-        if (h.killAs == null && h.startedAt != null && now >= h.startedAt + job.hostTimeoutMs + TIMEOUT_GRACE_MS) {
-          kill(h, HostState.TIMED_OUT, "no result within the host timeout of " + Durations.format(job.hostTimeoutMs)
+        if (h.killAs == null && h.startedAt != null && now >= h.startedAt + h.timeoutMs + TIMEOUT_GRACE_MS) {
+          kill(h, HostState.TIMED_OUT, "no result within the host timeout of " + Durations.format(h.timeoutMs)
               + "; killed", now);
         } else if (h.killAs != null && now >= h.killRequestedAt + KILL_CONFIRM_MS) {
           lost(h.taskId, "its worker " + h.node + " did not confirm the kill within " + Durations.format(KILL_CONFIRM_MS), now);
@@ -393,6 +488,16 @@ public final class JobEngine {
     for (JobRun job : jobs.values()) {
       if (!job.state.ended()) {
         next = Math.min(next, job.deadline());
+      }
+      if (job.active() == 0) {
+        continue;
+      }
+      for (HostRun h : job.hosts) {
+        if (h.state.active() && h.killAs != null) {
+          next = Math.min(next, h.killRequestedAt + KILL_CONFIRM_MS);
+        } else if (h.state.active() && h.startedAt != null) {
+          next = Math.min(next, h.startedAt + h.timeoutMs + TIMEOUT_GRACE_MS);
+        }
       }
     }
     return next;
@@ -480,7 +585,10 @@ public final class JobEngine {
     return job;
   }
 
-  /** Runs ended hosts again (they wait for their slots like any other host). All or nothing. */
+  /**
+   * Runs ended hosts again (they wait for their slots like any other host). All or nothing. Revives a finished,
+   * failed or deadlocked job; in a halted job the hosts wait for the job to be resumed.
+   */
   public JobRun retry(String id, List<String> hosts, long now) {
     JobRun job = require(id);
     if (job.state == JobState.TIMED_OUT) {
@@ -488,14 +596,15 @@ public final class JobEngine {
     }
     List<HostRun> chosen = select(job, hosts, "retried", h -> h.state.terminal() ? null
         : h.host() + " is " + h.state.wire() + "; only an ended host can be retried");
+    boolean halted = job.state == JobState.HALTED;
     for (HostRun h : chosen) {
       if (h.holding) {
         release(job, h);
       }
       h.round = 0;
-      setState(job, h, HostState.WAITING, null, now);
+      setState(job, h, HostState.WAITING, halted ? "retried; resume the job to run it" : null, now);
     }
-    if (job.state != JobState.RUNNING) {
+    if (job.state != JobState.RUNNING && !halted) {
       job.endedAt = null;
       setJobState(job, JobState.RUNNING, "resumed by a retry of " + chosen.size() + " hosts", now);
       reholdFailed(job);
@@ -524,6 +633,9 @@ public final class JobEngine {
       job.endedAt = null;
       setJobState(job, JobState.RUNNING, "resumed by a skip of " + chosen.size() + " hosts", now);
       reholdFailed(job);
+    }
+    if (job.state == JobState.FINISHED || job.state == JobState.FAILED) {
+      settle(job, now);
     }
     complete(job, now);
     return job;
@@ -591,6 +703,9 @@ public final class JobEngine {
     }
     dirtyJobs.add(job);
     transitions.add(new Transition(job.id, null, job.state.wire(), "altered: " + changes.encode(), now, null, 0));
+    if (changes.containsKey("maxFailures")) {
+      afterFailure(job, now);
+    }
     return job;
   }
 
@@ -675,6 +790,12 @@ public final class JobEngine {
     if (job.state != JobState.RUNNING || job.terminalCount() < job.total()) {
       return;
     }
+    settle(job, now);
+    releaseFailed(job);
+  }
+
+  /** The outcome of a job whose hosts have all ended: finished, or failed if some failed. */
+  private void settle(JobRun job, long now) {
     int failures = job.failures();
     job.endedAt = now;
     if (failures == 0) {
@@ -682,7 +803,6 @@ public final class JobEngine {
     } else {
       setJobState(job, JobState.FAILED, failures + " of " + job.total() + " hosts failed", now);
     }
-    releaseFailed(job);
   }
 
   /** A job running again: its failed hosts hold their slots again where they still fit (others took them meanwhile). */

@@ -5,7 +5,7 @@ import java.util.Locale;
 /** A job's state. */
 public enum JobState {
   RUNNING,
-  /** Dispatching stopped (by a user or the failure budget); resume or retry continues it. */
+  /** Dispatching stopped (by a user or the failure budget); resume continues it (retried hosts wait for that). */
   HALTED,
   /** Every host ended and none failed. */
   FINISHED,
