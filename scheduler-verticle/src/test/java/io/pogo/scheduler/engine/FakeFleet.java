@@ -156,8 +156,8 @@ final class FakeFleet {
         .map(Transition::state).toList();
   }
 
-  /** What a scheduler stores about a job: its record and its hosts' records, as JSON text would give them back. */
-  record Stored(JsonObject job, Map<String, JsonObject> hosts) {
+  /** What a scheduler stores about a job: its record, its spec and its hosts' records, as JSON text would give them back. */
+  record Stored(JsonObject job, JsonObject spec, Map<String, JsonObject> hosts) {
   }
 
   /** Every job's stored records, oldest job first. */
@@ -170,18 +170,19 @@ final class FakeFleet {
       for (HostRun h : job.hosts()) {
         hosts.put(h.host(), new JsonObject(h.toRecord().encode()));
       }
-      out.put(job.id(), new Stored(new JsonObject(job.toRecord().encode()), hosts));
+      out.put(job.id(), new Stored(new JsonObject(job.toRecord().encode()), new JsonObject(job.toSpec().encode()), hosts));
     }
     return out;
   }
 
-  /** Rebuilds a job the way the scheduler does: request and plan made again from the record's request and config. */
+  /** Rebuilds a job the way the scheduler does: request and plan made again from the spec's request and config. */
   void restore(Stored stored) {
-    JsonObject rec = stored.job();
-    JobRequest req = JobRequestParser.parse(rec.getJsonObject("request"));
-    NamespaceConfig cfg = rec.getJsonObject("config") == null ? null : NamespaceConfigParser.parse(rec.getJsonObject("config"));
-    Plan plan = Planner.plan(cfg, rec.getJsonArray("hosts").stream().map(String.class::cast).toList());
-    engine.restore(rec, req, plan, stored.hosts());
+    JsonObject spec = stored.spec();
+    JobRequest req = JobRequestParser.parse(spec.getJsonObject("request"));
+    JsonObject snapshot = spec.getJsonObject("config");
+    NamespaceConfig cfg = snapshot == null ? null : NamespaceConfigParser.parse(snapshot);
+    Plan plan = Planner.plan(cfg, spec.getJsonArray("hosts").stream().map(String.class::cast).toList());
+    engine.restore(stored.job(), req, plan, snapshot, stored.hosts());
   }
 
   /** A failover: a new engine rebuilt from what the old one stored. */
