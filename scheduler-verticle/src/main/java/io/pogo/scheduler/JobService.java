@@ -604,8 +604,8 @@ final class JobService {
     if (r.getBoolean("lost", false)) {
       applied = engine.lost(taskId, r.getString("reason", "its worker stopped"), now);
     } else {
-      applied = engine.finished(taskId, r.getInteger("exitCode"), r.getBoolean("timedOut", false), r.getString("reason"),
-          r.getLong("endedAt", now), now);
+      applied = engine.finished(taskId, r.getInteger("exitCode"), r.getBoolean("timedOut", false),
+          r.getBoolean("killed", true), r.getString("reason"), r.getLong("endedAt", now), now);
     }
     if (applied) {
       workers.freed(node);

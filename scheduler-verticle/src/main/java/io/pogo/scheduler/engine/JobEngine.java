@@ -363,6 +363,16 @@ public final class JobEngine {
    * whether the report applied (false: a stale or repeated report).
    */
   public boolean finished(String taskId, Integer exitCode, boolean timedOut, String reason, long endedAt, long now) {
+    return finished(taskId, exitCode, timedOut, true, reason, endedAt, now);
+  }
+
+  /**
+   * As {@link #finished(String, Integer, boolean, String, long, long)}, with the worker's word on whether the kill
+   * asked for reached the task: a task that ended by itself before the kill arrived keeps its own outcome (an exit 0
+   * then is a success, and a resume does not run it again).
+   */
+  public boolean finished(String taskId, Integer exitCode, boolean timedOut, boolean killed, String reason, long endedAt,
+                          long now) {
     HostRun h = current(taskId);
     if (h == null || !h.state.active()) {
       return false;
@@ -370,6 +380,9 @@ public final class JobEngine {
     JobRun job = h.job;
     h.exitCode = exitCode;
     h.endedAt = endedAt;
+    if (h.killAs != null && !killed && !timedOut) {
+      clearKill(h);
+    }
     if (h.killAs != null) {
       HostState as = h.killAs;
       String why = h.killReason;

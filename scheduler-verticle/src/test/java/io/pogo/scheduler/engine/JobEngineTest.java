@@ -748,6 +748,21 @@ class JobEngineTest {
   }
 
   @Test
+  void aTaskThatSucceededBeforeTheKillArrivedStaysSucceededAndDoesNotRunAgainOnResume() {
+    fleet.submit("j1", req(), "h1");
+    fleet.dispatch();
+    fleet.start("j1", "h1");
+    fleet.engine.halt("j1", true, "bad deploy", fleet.now);
+    fleet.drain();
+    // the worker says the kill did not reach the task: it had exited 0 on its own
+    assertTrue(fleet.engine.finished("j1/h1/1", 0, false, false, "exit code 0", fleet.now, fleet.now));
+    assertEquals(HostState.SUCCEEDED, fleet.state("j1", "h1"));
+    fleet.engine.resume("j1", fleet.now);
+    assertEquals(List.of(), fleet.engine.dispatch(fleet.now, (job, host) -> new Placer.Node("n1")));
+    assertEquals(JobState.FINISHED, fleet.engine.job("j1").state());
+  }
+
+  @Test
   void resumeMakesHaltedHostsWaitAgain() {
     fleet.submit("j1", req("concurrency", 1), "h1", "h2");
     fleet.dispatch();
