@@ -196,7 +196,7 @@ final class JobService {
     List<Future<?>> asks = new ArrayList<>();
     long now = System.currentTimeMillis();
     byNode.forEach((node, hosts) -> {
-      if (!workers.known(node)) {
+      if (!workers.member(node)) {
         if (nodesKnown) {
           hosts.forEach(h -> engine.lost(h.taskId(), "worker node " + node + " left the cluster while the task ran", now));
         }
@@ -265,11 +265,14 @@ final class JobService {
         .map(m -> m.body().getJsonArray("nodes", new JsonArray()))
         .compose(nodes -> {
           Map<String, Integer> live = new LinkedHashMap<>();
+          Set<String> present = new java.util.HashSet<>();
           List<Future<?>> asks = new ArrayList<>();
           for (Object o : nodes) {
             JsonObject n = (JsonObject) o;
             String name = n.getString("name");
             JsonArray roles = n.getJsonArray("roles", new JsonArray());
+            present.add(name);
+            // a draining or leaving node takes no new task, but what runs there runs on
             if (!"up".equals(n.getString("state")) || (!roles.isEmpty() && !roles.contains("supervisor"))) {
               continue;
             }
@@ -277,7 +280,7 @@ final class JobService {
             asks.add(request(name, SupervisorOps.TASK_STATUS, new JsonObject().put("taskIds", new JsonArray()))
                 .onSuccess(r -> workers.capacity(name, r.getInteger("capacity", WorkerDirectory.DEFAULT_CAPACITY))));
           }
-          workers.nodes(live);
+          workers.nodes(live, present);
           nodesKnown = true;
           return Future.join(asks).<Void>mapEmpty().otherwiseEmpty();
         })
@@ -286,6 +289,11 @@ final class JobService {
           log.warn("scheduler cannot list the cluster's nodes: {}", PogoException.from(t).getMessage());
           return Future.succeededFuture();
         });
+  }
+
+  /** A node joined, started or began to stop: list the nodes again now. */
+  void nodesChanged() {
+    refreshNodes().onComplete(ar -> kick());
   }
 
   /** A node gone from the cluster takes its tasks with it: they are lost (failed, retryable). */
@@ -324,7 +332,7 @@ final class JobService {
     Set<String> gone = new TreeSet<>();
     for (JobRun job : engine.jobs()) {
       for (HostRun h : job.hosts()) {
-        if (h.state().active() && h.node() != null && !workers.known(h.node())) {
+        if (h.state().active() && h.node() != null && !workers.member(h.node())) {
           gone.add(h.node());
         }
       }
@@ -483,7 +491,7 @@ final class JobService {
           kick();
         }
         default -> {
-          if (nodesKnown && !workers.known(s.node())) {
+          if (nodesKnown && !workers.member(s.node())) {
             workers.freed(s.node());
             engine.lost(s.taskId(), "worker node " + s.node() + " left the cluster before it confirmed the task", now);
             kick();
@@ -759,7 +767,10 @@ final class JobService {
   Future<JsonObject> run(JsonObject body) {
     Prepared p = prepare(body);
     JsonObject snapshot = p.namespace() == null ? null : p.namespace().record().getJsonObject("config");
-    return store.increment("jobSeq").compose(seq -> {
+    // agent mode fails a host with no node of its name at once: know every node that has joined until now first
+    Future<Void> nodesKnownNow = p.request().mode() == io.pogo.scheduler.config.JobMode.AGENT
+        ? refreshNodes() : Future.succeededFuture();
+    return nodesKnownNow.compose(v -> store.increment("jobSeq")).compose(seq -> {
       String id = "j" + seq;
       JobRun job = engine.submit(id, p.request(), p.plan(), snapshot, System.currentTimeMillis());
       pendingSpecs.put(id, job.toSpec());

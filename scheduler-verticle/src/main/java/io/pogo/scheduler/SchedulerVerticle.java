@@ -34,8 +34,13 @@ public final class SchedulerVerticle extends VerticleBase {
     // Take over first (epoch, fence the workers, load), then answer: nobody sees a half-loaded scheduler.
     return jobs.start().compose(v -> {
       vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_NODE, msg -> {
-        if ("node.left".equals(msg.body().getString("type"))) {
+        String type = msg.body().getString("type");
+        if ("node.left".equals(type)) {
           jobs.nodeLeft(msg.body().getString("node"));
+        } else {
+          // a node that joins (or starts, or begins to stop) changes where tasks may go: learn it now, not at the
+          // next periodic refresh
+          jobs.nodesChanged();
         }
       });
       return new EventBusService(vertx.eventBus())

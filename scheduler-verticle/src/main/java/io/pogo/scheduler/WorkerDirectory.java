@@ -29,10 +29,27 @@ final class WorkerDirectory implements Placer {
   private int nextStart;
   private long now;
 
-  /** The live nodes that run supervisors; others are forgotten (their tasks are handled as lost elsewhere). */
-  void nodes(Map<String, Integer> nodesWithCapacity) {
+  /** Members still in the cluster that take no new tasks (draining, leaving): their running tasks are not lost. */
+  private final Set<String> present = new java.util.HashSet<>();
+
+  /**
+   * The live nodes that run supervisors and take tasks; others are forgotten (their tasks are handled as lost
+   * elsewhere) unless listed in {@code stillPresent}.
+   */
+  void nodes(Map<String, Integer> nodesWithCapacity, Set<String> stillPresent) {
     capacity.keySet().retainAll(nodesWithCapacity.keySet());
     nodesWithCapacity.forEach((n, c) -> capacity.put(n, c == null ? capacity.getOrDefault(n, DEFAULT_CAPACITY) : c));
+    present.clear();
+    present.addAll(stillPresent);
+  }
+
+  void nodes(Map<String, Integer> nodesWithCapacity) {
+    nodes(nodesWithCapacity, Set.of());
+  }
+
+  /** Whether the node is still a member (placeable or not): its tasks run on. */
+  boolean member(String node) {
+    return capacity.containsKey(node) || present.contains(node);
   }
 
   void capacity(String node, int cap) {
