@@ -1,0 +1,539 @@
+package io.pogo.node.it;
+
+import io.pogo.core.Addresses;
+import io.pogo.core.Requests;
+import io.pogo.core.error.ErrorCode;
+import io.pogo.core.error.PogoException;
+import io.pogo.core.node.NodeOptionsValidator;
+import io.pogo.node.PogoNode;
+import io.vertx.core.Future;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static io.pogo.node.it.JobBus.hostList;
+import static io.pogo.node.it.JobBus.seconds;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Jobs on three real nodes in one JVM (a, b, c; every role, so each is a worker and a scheduler candidate), running
+ * real processes as tasks. Each task writes its own life to a {@link TaskLog}, so limits, "once per host" and kills
+ * are judged from what the processes did and from /proc, not from what the scheduler says. The last test crashes the
+ * scheduler's node mid-job.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class JobsClusterTest {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobsClusterTest.class);
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final List<String> NAMES = List.of("a", "b", "c");
+  private static final String SCHEDULER = "pogo-scheduler";
+
+  @TempDir
+  static Path dir;
+  private final String cluster = "it-" + UUID.randomUUID();
+  private final Map<String, PogoNode> nodes = new LinkedHashMap<>();
+  private BlockedThreadWatch blocked;
+  /** Through the first live node. */
+  private final JobBus bus = new JobBus(() -> nodes.values().iterator().next().vertx(), 10_000);
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    blocked = BlockedThreadWatch.install();
+    long t0 = System.nanoTime();
+    int firstPort = NodeProcess.freePort();
+    for (String name : NAMES) {
+      int port = name.equals("a") ? firstPort : NodeProcess.freePort();
+      JsonObject config = new JsonObject().put("name", name).put("clusterName", cluster).put("clusterPort", port)
+          .put("join", new JsonArray().add("127.0.0.1:" + firstPort)).put("httpPort", 0)
+          .put("dataDir", dir.resolve(name).toString()).put("failureTimeout", "5s");
+      nodes.put(name, Await.result(PogoNode.start(NodeOptionsValidator.parse(config, name))));
+    }
+    Await.until("every node to see the three", seconds(30), () -> nodes.values().stream().allMatch(n ->
+        Await.result(n.vertx().eventBus().<JsonObject>request(Addresses.CLUSTER_INFO, new JsonObject(), Requests.local(5_000)))
+            .body().getJsonArray("nodes").size() == 3));
+    awaitSchedulerSettled();
+    System.out.println("JobsClusterTest: 3 nodes and the scheduler up in " + ms(System.nanoTime() - t0) + " ms");
+  }
+
+  @AfterAll
+  void stopCluster() {
+    try {
+      for (PogoNode n : nodes.values()) {
+        Await.result(n.stop().recover(e -> Future.succeededFuture()));
+      }
+      assertEquals(List.of(), blocked.warnings(), "no event loop may be blocked");
+    } finally {
+      blocked.uninstall();
+    }
+  }
+
+  private static long ms(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+
+  private TaskLog taskLog(String name) {
+    return new TaskLog(dir.resolve("tasks"), name);
+  }
+
+  private static JsonObject request(TaskLog tasks, String body, String... targets) {
+    return new JsonObject().put("targets", hostList(targets)).put("command", tasks.commandJson(body));
+  }
+
+  private String schedulerNode() {
+    return bus.ask(Addresses.CHILD_GET, new JsonObject().put("id", SCHEDULER)).getString("node");
+  }
+
+  // ---- worker mode under limits -------------------------------------------------------------------------------------
+
+  @Test
+  @Order(1)
+  void workerModeKeepsEveryLimitRunsEachHostOnceAndSpreadsOverTheNodes() {
+    bus.ask(Addresses.NAMESPACE_PUT, new JsonObject().put("name", "racks").put("config", String.join("\n",
+        "tag:",
+        "  rack:",
+        "    r1: [\"w[01-20]\"]",
+        "    r2: [\"w[21-40]\"]",
+        "    r3: [\"w[41-60]\"]",
+        "constraint:",
+        "  $rack:",
+        "    max_parallel: 2")));
+    TaskLog tasks = taskLog("limits");
+    long t0 = System.nanoTime();
+    String id = bus.run(new JsonObject().put("namespace", "racks").put("targets", hostList("$rack"))
+        .put("command", tasks.commandJson("echo $h; sleep 0.2")).put("concurrency", 5));
+    JsonObject done = bus.awaitState(id, Duration.ofSeconds(90), "finished", "failed", "halted", "deadlocked", "timed_out");
+    long tookMs = ms(System.nanoTime() - t0);
+    assertEquals("finished", done.getString("state"), done.encodePrettily());
+    assertEquals(60, done.getJsonObject("counts").getInteger("succeeded"), done.encodePrettily());
+
+    Map<String, JsonObject> hosts = bus.hosts(id);
+    Map<String, Integer> starts = tasks.startCounts();
+    assertEquals(hosts.keySet(), starts.keySet(), "every host's task started");
+    starts.forEach((h, n) -> assertEquals(1, n, h + " ran exactly once"));
+    Map<String, Integer> max = tasks.maxConcurrent(h -> {
+      int n = Integer.parseInt(h.substring(1));
+      return n <= 20 ? "r1" : n <= 40 ? "r2" : "r3";
+    });
+    System.out.println("JobsClusterTest: 60 hosts under $rack:2 and concurrency 5 took " + tookMs
+        + " ms; most at once, as the tasks logged them: " + max);
+    for (String rack : List.of("r1", "r2", "r3")) {
+      assertTrue(max.getOrDefault(rack, 0) <= 2, "rack " + rack + " never ran more than 2 at once: " + max);
+    }
+    assertTrue(max.get("*") <= 5, "never more than the job's concurrency of 5 at once: " + max);
+    assertTrue(max.get("*") >= 2, "tasks did run in parallel: " + max);
+
+    Map<String, Long> perNode = new TreeMap<>();
+    for (TaskLog.Event e : tasks.starts()) {
+      JsonObject h = hosts.get(e.host());
+      assertEquals("succeeded", h.getString("state"), h.encode());
+      assertEquals(1, h.getInteger("attempts"), h.encode());
+      assertEquals(h.getString("node"), e.node(), e.host() + " ran on the node its record names");
+      perNode.merge(e.node(), 1L, Long::sum);
+    }
+    assertTrue(perNode.size() > 1, "tasks ran on more than one node: " + perNode);
+    System.out.println("JobsClusterTest: tasks per node " + perNode);
+
+    JsonObject out = bus.output(id, "w07");
+    assertTrue(JobBus.lines(out).contains("stdout:w07"), out.encodePrettily());
+    JsonObject budget = bus.ask(Addresses.NAMESPACE_BUDGET, new JsonObject().put("name", "racks"));
+    for (Object o : budget.getJsonArray("slots")) {
+      assertEquals(0, ((JsonObject) o).getInteger("used"), "every slot is free once the job ended: " + budget.encode());
+    }
+  }
+
+  // ---- agent mode ---------------------------------------------------------------------------------------------------
+
+  @Test
+  @Order(2)
+  void agentModeRunsEachHostOnTheNodeOfItsNameAndFailsAnUnknownOneAtOnce() {
+    TaskLog tasks = taskLog("agent");
+    JsonObject req = request(tasks, "echo \"host={host} node=$POGO_NODE\"", "a", "b", "c", "zz").put("mode", "agent");
+    String id = bus.run(req);
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("failed", done.getString("state"), done.encodePrettily());
+    Map<String, JsonObject> hosts = bus.hosts(id);
+    for (String n : NAMES) {
+      JsonObject h = hosts.get(n);
+      assertEquals("succeeded", h.getString("state"), h.encode());
+      assertEquals(n, h.getString("node"), h.encode());
+      assertEquals(List.of(n), tasks.starts(n).stream().map(TaskLog.Event::node).toList(), "the task ran on node " + n);
+      assertTrue(JobBus.lines(bus.output(id, n)).contains("stdout:host=" + n + " node=" + n));
+    }
+    JsonObject zz = hosts.get("zz");
+    assertEquals("failed", zz.getString("state"), zz.encode());
+    assertTrue(zz.getString("reason").contains("zz"), "the reason names the missing node: " + zz.encode());
+    assertTrue(zz.getLong("endedAt") - done.getLong("createdAt") < 5_000, "zz failed at once: " + zz.encode());
+    assertEquals(List.of(), tasks.starts("zz"), "nothing ran for zz");
+    assertEquals(1, done.getJsonObject("counts").getInteger("failed"));
+  }
+
+  // ---- control ------------------------------------------------------------------------------------------------------
+
+  @Test
+  @Order(3)
+  void haltLetsRunningTasksFinishAndHaltsTheWaitingOnesThenResumeRunsThem() {
+    TaskLog tasks = taskLog("halt");
+    String id = bus.run(request(tasks, "sleep 2", "h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8").put("concurrency", 2));
+    bus.awaitHosts(id, WAIT, h -> JobBus.count(h, "running") == 2);
+    JsonObject halted = bus.ask(Addresses.JOB_HALT, new JsonObject().put("id", id).put("reason", "test halt"));
+    assertEquals("halted", halted.getString("state"), halted.encodePrettily());
+    // the running tasks end by themselves (no kill), and nothing new starts
+    Map<String, JsonObject> after = bus.awaitHosts(id, WAIT, h -> JobBus.count(h, "running") + JobBus.count(h, "ready") == 0);
+    List<String> haltedHosts = JobBus.inState(after, "halted");
+    List<String> succeeded = JobBus.inState(after, "succeeded");
+    assertEquals(8, haltedHosts.size() + succeeded.size(), "every host either ran to its end or was halted: " + after);
+    assertTrue(haltedHosts.size() >= 4, "the hosts waiting at the halt were halted: " + after);
+    assertTrue(succeeded.size() >= 2, "the running ones finished: " + after);
+    Map<String, Integer> starts = tasks.startCounts();
+    assertEquals(new TreeSet<>(succeeded), starts.keySet(), "only the hosts that ran have started");
+    haltedHosts.forEach(h -> assertTrue(after.get(h).getString("reason").contains("test halt"), after.get(h).encode()));
+    assertEquals("halted", bus.job(id).getString("state"), "the job stays halted once its running tasks ended");
+
+    JsonObject resumed = bus.ask(Addresses.JOB_RESUME, new JsonObject().put("id", id));
+    assertEquals("running", resumed.getString("state"));
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("finished", done.getString("state"), done.encodePrettily());
+    assertEquals(8, done.getJsonObject("counts").getInteger("succeeded"));
+    tasks.startCounts().forEach((h, n) -> assertEquals(1, n, h + " ran exactly once across halt and resume"));
+    assertEquals(8, tasks.startCounts().size());
+
+    PogoException e = bus.refused(ErrorCode.INVALID_STATE, null, Addresses.JOB_HALT, new JsonObject().put("id", id));
+    assertTrue(e.getMessage().contains("finished"), e.getMessage());
+  }
+
+  @Test
+  @Order(4)
+  void haltWithKillEndsTheRunningProcessesAtOnce() {
+    TaskLog tasks = taskLog("kill");
+    String id = bus.run(request(tasks, "sleep 30", "k1", "k2", "k3", "k4").put("concurrency", 3));
+    bus.awaitHosts(id, WAIT, h -> JobBus.count(h, "running") == 3);
+    Await.until("the three tasks to log their start", WAIT, () -> tasks.starts().size() == 3);
+    List<TaskLog.Event> started = tasks.starts();
+    started.forEach(e -> assertTrue(tasks.alive(e.pid()), "task " + e + " runs"));
+    long t0 = System.nanoTime();
+    JsonObject halted = bus.ask(Addresses.JOB_HALT, new JsonObject().put("id", id).put("kill", true));
+    assertEquals("halted", halted.getString("state"));
+    for (TaskLog.Event e : started) {
+      Await.until("task " + e + " and its sleep to be gone", Duration.ofSeconds(10),
+          () -> !tasks.alive(e.pid()) && TaskLog.groupMembers(e.pid()).isEmpty());
+    }
+    long goneMs = ms(System.nanoTime() - t0);
+    Map<String, JsonObject> hosts = bus.awaitHosts(id, WAIT, h -> JobBus.count(h, "halted") == 4);
+    long haltedMs = ms(System.nanoTime() - t0);
+    System.out.println("JobsClusterTest: halt with kill: processes gone " + goneMs + " ms, hosts halted " + haltedMs
+        + " ms after the request");
+    assertTrue(goneMs < 4_000, "SIGTERM ended the tasks, well before the SIGKILL 5 s later: " + goneMs + " ms");
+    for (String h : List.of("k1", "k2", "k3")) {
+      assertNotNull(hosts.get(h).getString("reason"), hosts.get(h).encode());
+      assertEquals(1, tasks.starts(h).size());
+    }
+    assertEquals(List.of(), tasks.starts("k4"), "the waiting host never ran");
+    assertEquals(3, tasks.events().stream().filter(e -> e.kind().equals("term")).count(), "each task got SIGTERM: "
+        + tasks.events());
+    assertEquals("halted", bus.job(id).getString("state"));
+  }
+
+  @Test
+  @Order(5)
+  void retryRunsAFailedHostAgainAndAutomaticRetriesToo() throws Exception {
+    TaskLog tasks = taskLog("retry");
+    Files.writeString(tasks.dir().resolve("marker-r2"), "");
+    String id = bus.run(request(tasks, "test -e $d/marker-$h || exit 3", "r1", "r2"));
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("failed", done.getString("state"), done.encodePrettily());
+    Map<String, JsonObject> hosts = bus.hosts(id);
+    assertEquals("failed", hosts.get("r1").getString("state"));
+    assertEquals(3, hosts.get("r1").getInteger("exitCode"));
+    assertEquals("succeeded", hosts.get("r2").getString("state"));
+
+    PogoException notInJob = bus.refused(ErrorCode.VALIDATION_FAILED, "hosts[0]", Addresses.JOB_RETRY,
+        new JsonObject().put("id", id).put("hosts", hostList("nope")));
+    assertTrue(notInJob.errors().get(0).message().contains("nope"), notInJob.errors().toString());
+    PogoException second = bus.refused(ErrorCode.VALIDATION_FAILED, "hosts[1]", Addresses.JOB_RETRY,
+        new JsonObject().put("id", id).put("hosts", hostList("r1", "nope")));
+    assertEquals(1, second.errors().size(), "only the offending entry is named: " + second.errors());
+    assertEquals("failed", bus.job(id).getString("state"), "a refused retry changes nothing");
+    assertEquals(1, tasks.starts("r1").size());
+
+    Files.writeString(tasks.dir().resolve("marker-r1"), "");
+    bus.ask(Addresses.JOB_RETRY, new JsonObject().put("id", id).put("hosts", hostList("r1")));
+    JsonObject again = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("finished", again.getString("state"), again.encodePrettily());
+    JsonObject r1 = bus.hosts(id).get("r1");
+    assertEquals("succeeded", r1.getString("state"));
+    assertEquals(2, r1.getInteger("attempts"), r1.encode());
+    assertEquals(List.of(1, 2), tasks.starts("r1").stream().map(TaskLog.Event::attempt).toList());
+    assertEquals(1, tasks.starts("r2").size(), "the other host did not run again");
+    JsonObject out = bus.output(id, "r1");
+    assertEquals(2, out.getJsonArray("attempts").size(), "both attempts' outputs are kept: " + out.encode());
+
+    // automatic: the first run leaves the marker and fails, the retry finds it
+    TaskLog auto = taskLog("auto-retry");
+    String id2 = bus.run(request(auto, "test -e $d/auto-$h && exit 0; touch $d/auto-$h; exit 1", "ar1").put("retries", 1));
+    JsonObject done2 = bus.awaitState(id2, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("finished", done2.getString("state"), done2.encodePrettily());
+    assertEquals(2, bus.hosts(id2).get("ar1").getInteger("attempts"));
+    assertEquals(List.of(1, 2), auto.starts("ar1").stream().map(TaskLog.Event::attempt).toList());
+  }
+
+  @Test
+  @Order(6)
+  void skippingTheFailedHostThatHoldsTheSlotContinuesADeadlockedJob() {
+    bus.ask(Addresses.NAMESPACE_PUT, new JsonObject().put("name", "pair").put("config", String.join("\n",
+        "tag:",
+        "  pair: [s1, s2]",
+        "constraint:",
+        "  $pair:",
+        "    max_parallel: 1")));
+    TaskLog tasks = taskLog("skip");
+    String id = bus.run(request(tasks, "test $h != s1", "s1", "s2").put("namespace", "pair"));
+    JsonObject stuck = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("deadlocked", stuck.getString("state"), stuck.encodePrettily());
+    assertTrue(stuck.getString("reason").contains("s1"), "the reason names the failed holder: " + stuck.getString("reason"));
+    assertEquals(List.of(), tasks.starts("s2"), "s2 waited for the slot s1 holds");
+
+    bus.refused(ErrorCode.VALIDATION_FAILED, "hosts[0]", Addresses.JOB_SKIP, new JsonObject().put("id", id)
+        .put("hosts", hostList("s3")));
+    bus.ask(Addresses.JOB_SKIP, new JsonObject().put("id", id).put("hosts", hostList("s1")));
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("finished", done.getString("state"), done.encodePrettily());
+    Map<String, JsonObject> hosts = bus.hosts(id);
+    assertEquals("skipped", hosts.get("s1").getString("state"));
+    assertEquals("succeeded", hosts.get("s2").getString("state"));
+    assertEquals(1, tasks.starts("s1").size());
+    assertEquals(1, tasks.starts("s2").size());
+    PogoException already = bus.refused(ErrorCode.VALIDATION_FAILED, "hosts[0]", Addresses.JOB_SKIP,
+        new JsonObject().put("id", id).put("hosts", hostList("s2")));
+    assertTrue(already.errors().get(0).message().contains("succeeded"), already.errors().toString());
+  }
+
+  @Test
+  @Order(7)
+  void aHostTimeoutKillsTheTask() {
+    TaskLog tasks = taskLog("host-timeout");
+    long t0 = System.nanoTime();
+    String id = bus.run(request(tasks, "sleep 30", "t1").put("hostTimeout", "1s"));
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    long tookMs = ms(System.nanoTime() - t0);
+    assertEquals("failed", done.getString("state"), done.encodePrettily());
+    JsonObject t1 = bus.hosts(id).get("t1");
+    assertEquals("timed_out", t1.getString("state"), t1.encode());
+    TaskLog.Event start = tasks.starts("t1").get(0);
+    Await.until("the timed-out task to be gone", seconds(10), () -> !tasks.alive(start.pid())
+        && TaskLog.groupMembers(start.pid()).isEmpty());
+    System.out.println("JobsClusterTest: a 1 s host timeout ended the job after " + tookMs + " ms");
+    assertTrue(tookMs < 8_000, "timed out within a few seconds: " + tookMs + " ms");
+    assertTrue(JobBus.lines(bus.output(id, "t1")).stream().anyMatch(l -> l.startsWith("pogo:") && l.contains("timed out")),
+        "the output says why it was killed");
+  }
+
+  @Test
+  @Order(8)
+  void aJobTimeoutKillsWhatRunsAndHaltsWhatWaits() {
+    TaskLog tasks = taskLog("job-timeout");
+    long t0 = System.nanoTime();
+    String id = bus.run(request(tasks, "sleep 30", "jt1", "jt2", "jt3").put("concurrency", 1).put("jobTimeout", "2s"));
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("timed_out", done.getString("state"), done.encodePrettily());
+    Map<String, JsonObject> hosts = bus.awaitHosts(id, WAIT, h -> JobBus.count(h, "running") + JobBus.count(h, "ready") == 0);
+    long tookMs = ms(System.nanoTime() - t0);
+    assertEquals("timed_out", hosts.get("jt1").getString("state"), hosts.toString());
+    assertEquals("halted", hosts.get("jt2").getString("state"), hosts.toString());
+    assertEquals("halted", hosts.get("jt3").getString("state"), hosts.toString());
+    TaskLog.Event start = tasks.starts("jt1").get(0);
+    Await.until("the killed task to be gone", seconds(10), () -> !tasks.alive(start.pid())
+        && TaskLog.groupMembers(start.pid()).isEmpty());
+    System.out.println("JobsClusterTest: a 2 s job timeout settled every host after " + tookMs + " ms");
+    assertEquals(1, tasks.starts().size(), "only jt1 ran: " + tasks.events());
+    bus.refused(ErrorCode.INVALID_STATE, null, Addresses.JOB_RETRY, new JsonObject().put("id", id).put("hosts", hostList("jt2")));
+  }
+
+  @Test
+  @Order(9)
+  void aSpentFailureBudgetHaltsTheJob() {
+    TaskLog tasks = taskLog("budget");
+    String id = bus.run(request(tasks, "case $h in f1|f2) exit 1;; esac; sleep 2",
+        "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8").put("concurrency", 4).put("maxFailures", 2));
+    JsonObject halted = bus.awaitState(id, WAIT, "halted", "finished", "failed", "deadlocked", "timed_out");
+    assertEquals("halted", halted.getString("state"), halted.encodePrettily());
+    assertTrue(halted.getString("reason").contains("failure budget"), halted.getString("reason"));
+    Map<String, JsonObject> hosts = bus.awaitHosts(id, WAIT, h -> JobBus.count(h, "running") + JobBus.count(h, "ready") == 0);
+    assertEquals(List.of("f1", "f2"), JobBus.inState(hosts, "failed"), hosts.toString());
+    assertEquals(List.of("f3", "f4"), JobBus.inState(hosts, "succeeded"), "the running ones were not killed: " + hosts);
+    assertEquals(List.of("f5", "f6", "f7", "f8"), JobBus.inState(hosts, "halted"), hosts.toString());
+    assertEquals(Set.of("f1", "f2", "f3", "f4"), tasks.startCounts().keySet());
+  }
+
+  @Test
+  @Order(10)
+  void outputIsCapturedPerStreamAndCutAtTheLimit() {
+    TaskLog tasks = taskLog("output");
+    String body = "echo out-line; echo err-line >&2; sleep 0.3; for i in $(seq 1 100); do "
+        + "echo \"filler $i ..............................................\"; done";
+    String id = bus.run(request(tasks, body, "o1").put("outputLimit", 1024));
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("finished", done.getString("state"), done.encodePrettily());
+    JsonObject out = bus.output(id, "o1");
+    JsonObject attempt = out.getJsonArray("attempts").getJsonObject(0);
+    List<String> lines = JobBus.lines(out);
+    assertTrue(lines.contains("stdout:out-line"), lines.toString());
+    assertTrue(lines.contains("stderr:err-line"), lines.toString());
+    assertTrue(attempt.getBoolean("truncated"), attempt.encode());
+    assertTrue(lines.contains("pogo:[pogo: output cut at 1024 characters]"), lines.toString());
+    int kept = lines.stream().filter(l -> !l.startsWith("pogo:")).mapToInt(l -> l.substring(l.indexOf(':') + 1).length()).sum();
+    assertTrue(kept <= 1024, "at most the limit is kept: " + kept);
+    assertFalse(lines.stream().anyMatch(l -> l.contains("filler 100 ")), "the end was cut");
+  }
+
+  @Test
+  @Order(11)
+  void badRequestsAreRefusedNamingTheField() {
+    TaskLog tasks = taskLog("bad");
+    bus.refused(ErrorCode.VALIDATION_FAILED, "namespace", Addresses.JOB_RUN,
+        request(tasks, "true", "x1").put("namespace", "no-such-ns"));
+    bus.refused(ErrorCode.JOB_NOT_FOUND, null, Addresses.JOB_HALT, new JsonObject().put("id", "j999999"));
+    assertEquals(List.of(), tasks.starts());
+  }
+
+  // ---- scheduler failover ---------------------------------------------------------------------------------------------
+
+  @Test
+  @Order(20)
+  void aGracefulStopOfTheSchedulersNodeLosesOnlyItsOwnTasksAndReRunsNothing() throws Exception {
+    failover("fg", victim -> Await.result(nodes.remove(victim).stop()));
+    // back to three nodes for the next test
+    int port = NodeProcess.freePort();
+    JsonObject config = new JsonObject().put("name", "d").put("clusterName", cluster).put("clusterPort", port)
+        .put("join", new JsonArray().add("127.0.0.1:" + nodes.values().iterator().next().options().clusterPort()))
+        .put("httpPort", 0).put("dataDir", dir.resolve("d").toString()).put("failureTimeout", "5s");
+    nodes.put("d", Await.result(PogoNode.start(NodeOptionsValidator.parse(config, "d"))));
+    Await.until("every node to see the three", seconds(30), () -> nodes.values().stream().allMatch(n ->
+        Await.result(n.vertx().eventBus().<JsonObject>request(Addresses.CLUSTER_INFO, new JsonObject(), Requests.local(5_000)))
+            .body().getJsonArray("nodes").size() == 3));
+    awaitSchedulerSettled();
+  }
+
+  /**
+   * A join moves the scheduler to its new placement owner (rebalance), and a job request sent while it moves times
+   * out: waits until it runs on its owner among the live nodes and answers.
+   */
+  private void awaitSchedulerSettled() {
+    String owner = NodeCluster.owner(SCHEDULER, List.copyOf(nodes.keySet()));
+    Await.until("the scheduler to settle on its placement owner " + owner, WAIT, () -> {
+      JsonObject r = bus.tryAsk(Addresses.CHILD_GET, new JsonObject().put("id", SCHEDULER));
+      return r != null && owner.equals(r.getString("node")) && "running".equals(r.getString("state"))
+          && bus.tryAsk(Addresses.JOB_LIST, new JsonObject()) != null;
+    });
+  }
+
+  @Test
+  @Order(21)
+  void aCrashOfTheSchedulersNodeLosesOnlyItsOwnTasksAndReRunsNothing() {
+    failover("fc", victim -> {
+      PogoNode dead = nodes.remove(victim);
+      // a crash as the others see it: its cluster member vanishes without leaving, then its Vert.x goes too
+      ((HazelcastClusterManager) ((VertxInternal) dead.vertx()).clusterManager()).getHazelcastInstance()
+          .getLifecycleService().terminate();
+      Await.result(dead.vertx().close().recover(e -> Future.succeededFuture()));
+    });
+  }
+
+  /**
+   * Runs 12 hosts of {@code sleep 3}, 6 at a time (so some run on every node), takes the scheduler's node away with
+   * {@code kill} while they run, and checks what the design promises: the scheduler moves and continues the job; the
+   * tasks of the node that went are {@code lost} (not re-run by themselves); the tasks running elsewhere kept running
+   * and were reported ({@code succeeded}, attempt 1); the waiting hosts ran afterwards; no host ran twice (the tasks'
+   * own log); a retry of the lost hosts runs each once more.
+   */
+  private void failover(String prefix, java.util.function.Consumer<String> kill) {
+    String victim = schedulerNode();
+    List<String> survivors = nodes.keySet().stream().filter(n -> !n.equals(victim)).toList();
+    JobBus via = new JobBus(() -> nodes.get(survivors.get(0)).vertx(), 5_000);
+    TaskLog tasks = taskLog("failover-" + prefix);
+    List<String> targets = new ArrayList<>();
+    for (int i = 1; i <= 12; i++) {
+      targets.add(String.format("%s%02d", prefix, i));
+    }
+    String id = via.run(request(tasks, "sleep 3", targets.toArray(String[]::new)).put("concurrency", 6));
+    Map<String, JsonObject> before = via.awaitHosts(id, WAIT, h -> JobBus.count(h, "running") == 6);
+    Map<String, String> runningOn = new TreeMap<>();
+    before.values().stream().filter(h -> "running".equals(h.getString("state")))
+        .forEach(h -> runningOn.put(h.getString("host"), h.getString("node")));
+    assertTrue(runningOn.containsValue(victim), "some task runs on the scheduler's node " + victim + ": " + runningOn);
+    assertTrue(runningOn.values().stream().anyMatch(survivors::contains), "some task runs elsewhere: " + runningOn);
+
+    long crashedAt = System.nanoTime();
+    kill.accept(victim);
+    long goneMs = ms(System.nanoTime() - crashedAt);
+    JsonObject moved = Await.value("the scheduler to run on a survivor", seconds(40), Duration.ofMillis(100),
+        () -> via.tryAsk(Addresses.CHILD_GET, new JsonObject().put("id", SCHEDULER)),
+        r -> r != null && survivors.contains(r.getString("node")) && "running".equals(r.getString("state"))
+            && via.tryAsk(Addresses.JOB_GET, new JsonObject().put("id", id)) != null);
+    long tookOverMs = ms(System.nanoTime() - crashedAt);
+    JsonObject done = via.awaitState(id, seconds(60), "finished", "failed", "halted", "deadlocked", "timed_out");
+    long doneMs = ms(System.nanoTime() - crashedAt);
+    Map<String, JsonObject> hosts = via.hosts(id);
+    System.out.println("JobsClusterTest [" + prefix + "]: running at the kill " + runningOn + "; " + victim + " gone in "
+        + goneMs + " ms; the scheduler moved to " + moved.getString("node") + " and answered " + tookOverMs
+        + " ms after the kill; the job ended " + doneMs + " ms after it: " + done.getString("state") + ", "
+        + done.getString("summary"));
+
+    Map<String, Integer> starts = tasks.startCounts();
+    List<String> wrong = new ArrayList<>();
+    for (String h : targets) {
+      JsonObject r = hosts.get(h);
+      String where = runningOn.get(h);
+      String expected = victim.equals(where) ? "lost" : "succeeded";
+      if (starts.getOrDefault(h, 0) != 1) {
+        wrong.add(h + " started " + starts.getOrDefault(h, 0) + " times: " + tasks.starts(h));
+      }
+      if (!expected.equals(r.getString("state")) || r.getInteger("attempts") != 1) {
+        wrong.add(h + " (" + (where == null ? "waiting" : "running on " + where) + " at the kill) should be " + expected
+            + " at attempt 1: " + r.encode());
+      } else if (where != null && !where.equals(r.getString("node"))) {
+        wrong.add(h + " moved: " + r.encode());
+      } else if (where == null && victim.equals(r.getString("node"))) {
+        wrong.add(h + " ran on the node that went: " + r.encode());
+      }
+    }
+    assertEquals(List.of(), wrong, "host outcomes after the scheduler's node went");
+    assertEquals("failed", done.getString("state"), "lost hosts count as failed: " + done.encodePrettily());
+
+    List<String> lost = JobBus.inState(hosts, "lost");
+    via.ask(Addresses.JOB_RETRY, new JsonObject().put("id", id).put("hosts", new JsonArray(lost)));
+    JsonObject again = via.awaitState(id, seconds(30), "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("finished", again.getString("state"), again.encodePrettily());
+    Map<String, JsonObject> retried = via.hosts(id);
+    for (String h : lost) {
+      assertEquals(2, retried.get(h).getInteger("attempts"), retried.get(h).encode());
+      assertEquals(2, tasks.starts(h).size(), "a retry of a lost host runs it again, once");
+      assertTrue(survivors.contains(retried.get(h).getString("node")));
+    }
+  }
+}
