@@ -25,21 +25,60 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class JobBus {
   /** Host states of a task in flight. */
   static final List<String> ACTIVE = List.of("ready", "running");
-  private final Supplier<Vertx> vertx;
-  private final long timeoutMs;
+  /** One request and its reply; failures as {@link PogoException}s. */
+  interface Transport {
+    JsonObject request(String address, JsonObject body);
+  }
 
+  private final Transport transport;
+
+  JobBus(Transport transport) {
+    this.transport = transport;
+  }
+
+  /** Through a Vert.x of the cluster (a node's, in this JVM). */
   JobBus(Supplier<Vertx> vertx, long timeoutMs) {
-    this.vertx = vertx;
-    this.timeoutMs = timeoutMs;
+    this((address, body) -> {
+      try {
+        return Await.result(vertx.get().eventBus().<JsonObject>request(address, body, Requests.options(timeoutMs))
+            .map(m -> m.body()));
+      } catch (RuntimeException e) {
+        throw PogoException.from(e instanceof PogoException || e.getCause() == null ? e : e.getCause());
+      }
+    });
+  }
+
+  /**
+   * Through a {@link BusBridgeVerticle} listening on {@code port} of a node in another JVM; each request must be
+   * answered within {@code timeoutMs} (the bridge's event-bus request timeout) or fails with TIMEOUT.
+   */
+  static Transport bridge(java.util.function.IntSupplier port, long timeoutMs) {
+    return (address, body) -> {
+      Http http = new Http("http://127.0.0.1:" + port.getAsInt(), Duration.ofMillis(timeoutMs + 2_000));
+      Http.Response r;
+      try {
+        r = http.post("/bus/" + address + "?timeout=" + timeoutMs, body);
+      } catch (AssertionError e) {
+        throw new PogoException(ErrorCode.UNAVAILABLE, "the bridge did not answer: " + e.getMessage());
+      }
+      if (r.status() == 200) {
+        return r.json();
+      }
+      if (r.status() != 502) {
+        throw new PogoException(ErrorCode.INTERNAL, "bridge answered " + r.status() + ": " + r.body());
+      }
+      JsonObject f = r.json();
+      if (f.getString("failureType") == null) {
+        throw new PogoException(ErrorCode.INTERNAL, f.getString("message"));
+      }
+      throw PogoException.from(new io.vertx.core.eventbus.ReplyException(
+          io.vertx.core.eventbus.ReplyFailure.valueOf(f.getString("failureType")), f.getInteger("failureCode", -1),
+          f.getString("message")));
+    };
   }
 
   JsonObject ask(String address, JsonObject body) {
-    try {
-      return Await.result(vertx.get().eventBus().<JsonObject>request(address, body, Requests.options(timeoutMs))
-          .map(m -> m.body()));
-    } catch (RuntimeException e) {
-      throw PogoException.from(e instanceof PogoException || e.getCause() == null ? e : e.getCause());
-    }
+    return transport.request(address, body);
   }
 
   /** As {@link #ask}, or null when the request failed (the scheduler is moving, a node is gone). */
