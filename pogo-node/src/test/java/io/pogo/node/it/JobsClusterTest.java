@@ -421,6 +421,77 @@ class JobsClusterTest {
     assertEquals(List.of(), tasks.starts());
   }
 
+  @Test
+  @Order(12)
+  @org.junit.jupiter.api.Disabled("product bug: skipping the failed host of a failed job leaves the job 'failed' with no "
+      + "failed host (JobEngine.skip completes only a running or deadlocked job); see the report of this branch")
+  void skippingTheOnlyFailedHostOfAFailedJobFinishesIt() {
+    TaskLog tasks = taskLog("skip-ended");
+    String id = bus.run(request(tasks, "test $h != x1", "x1", "x2"));
+    JsonObject failed = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("failed", failed.getString("state"), failed.encodePrettily());
+    JsonObject skipped = bus.ask(Addresses.JOB_SKIP, new JsonObject().put("id", id).put("hosts", hostList("x1")));
+    assertEquals(0, skipped.getJsonObject("counts").getInteger("failed"), skipped.encodePrettily());
+    // "failed: every host ended, some failed" no longer holds: none failed
+    assertEquals("finished", skipped.getString("state"), skipped.encodePrettily());
+  }
+
+  /**
+   * A scheduler that cannot list the cluster's nodes when it takes over (its {@code pogo.nodes.list} request times out,
+   * as it does when it lands on a registry of a node that just died) must not declare the tasks running on live
+   * nodes lost, and must still fence the workers before it loads the state. The black-hole consumers (20 on each
+   * node) stand in for a dead node's handlers that the event bus has not dropped yet: most listings time out.
+   */
+  @Test
+  @Order(13)
+  @org.junit.jupiter.api.Disabled("product bug: JobService.start goes on with an empty worker set when pogo.nodes.list "
+      + "fails, so reconcile() marks every task in flight lost (they run on and their reports are ignored) and no "
+      + "worker is told the new epoch; see the report of this branch")
+  void aTakeoverThatCannotListTheNodesLosesNoLiveTask() {
+    LogWatch epochs = LogWatch.install(java.util.regex.Pattern.compile("took over"));
+    List<io.vertx.core.eventbus.MessageConsumer<Object>> holes = new ArrayList<>();
+    try {
+      // on every node: the bus picks a node, then one of its handlers
+      for (PogoNode n : nodes.values()) {
+        for (int i = 0; i < 20; i++) {
+          io.vertx.core.eventbus.MessageConsumer<Object> c = n.vertx().eventBus().consumer(Addresses.NODES_LIST, m -> { });
+          Await.result(c.completion());
+          holes.add(c);
+        }
+      }
+      int timeouts = 0;
+      for (int i = 0; i < 12; i++) {
+        try {
+          Await.result(nodes.values().iterator().next().vertx().eventBus().request(Addresses.NODES_LIST, new JsonObject(),
+              Requests.options(300)));
+        } catch (RuntimeException e) {
+          timeouts++;
+        }
+      }
+      System.out.println("JobsClusterTest: with the black holes, " + timeouts + " of 12 node listings timed out");
+      TaskLog tasks = taskLog("blind-takeover");
+      String id = bus.run(request(tasks, "sleep 4", "bt1", "bt2", "bt3", "bt4", "bt5", "bt6"));
+      Map<String, JsonObject> running = bus.awaitHosts(id, WAIT, h -> JobBus.count(h, "running") == 6);
+      bus.tryAsk(Addresses.CHILD_RESTART, new JsonObject().put("id", SCHEDULER));
+      Await.until("a new scheduler to take over", WAIT, () -> epochs.lines().size() > 0);
+      org.junit.jupiter.api.Assumptions.assumeTrue(epochs.lines().get(0).contains("workers []"),
+          "the takeover's node listing did not time out this time: " + epochs.lines());
+      JsonObject done = bus.awaitState(id, seconds(40), "finished", "failed", "halted", "deadlocked", "timed_out");
+      Map<String, JsonObject> hosts = bus.hosts(id);
+      System.out.println("JobsClusterTest: a takeover whose node listing timed out: " + epochs.lines() + "; the job "
+          + done.getString("state") + ": " + done.getString("summary") + "; reasons " + hosts.values().stream()
+          .map(h -> h.getString("host") + "=" + h.getString("reason")).toList());
+      for (String h : running.keySet()) {
+        assertEquals("succeeded", hosts.get(h).getString("state"), h + " ran on a live node: " + hosts.get(h).encode());
+        assertEquals(1, tasks.starts(h).size());
+      }
+      assertEquals("finished", done.getString("state"), done.encodePrettily());
+    } finally {
+      holes.forEach(c -> Await.result(c.unregister()));
+      epochs.uninstall();
+    }
+  }
+
   // ---- scheduler failover ---------------------------------------------------------------------------------------------
 
   @Test
@@ -455,13 +526,32 @@ class JobsClusterTest {
   @Test
   @Order(21)
   void aCrashOfTheSchedulersNodeLosesOnlyItsOwnTasksAndReRunsNothing() {
-    failover("fc", victim -> {
+    LogWatch epochs = LogWatch.install(java.util.regex.Pattern.compile("scheduler epoch \\d+ took over"));
+    String id = failover("fc", victim -> {
       PogoNode dead = nodes.remove(victim);
       // a crash as the others see it: its cluster member vanishes without leaving, then its Vert.x goes too
       ((HazelcastClusterManager) ((VertxInternal) dead.vertx()).clusterManager()).getHazelcastInstance()
           .getLifecycleService().terminate();
       Await.result(dead.vertx().close().recover(e -> Future.succeededFuture()));
     });
+    epochs.uninstall();
+
+    // what keeps a scheduler of an older epoch from starting anything: the workers follow the newest epoch
+    String last = epochs.lines().get(epochs.lines().size() - 1);
+    long epoch = Long.parseLong(last.replaceAll(".*scheduler epoch (\\d+) took over.*", "$1"));
+    String worker = nodes.keySet().iterator().next();
+    TaskLog tasks = taskLog("fenced");
+    JsonObject stale = new JsonObject().put("taskId", id + "/fenced1/1").put("job", id).put("host", "fenced1")
+        .put("attempt", 1).put("argv", tasks.commandJson("true")).put("timeoutMs", 10_000).put("outputLimit", 4096)
+        .put("schedulerEpoch", epoch - 1);
+    bus.refused(ErrorCode.FENCED, null, Addresses.supervisor(worker, Addresses.SupervisorOps.TASK_RUN), stale);
+    // and a repeated dispatch of a task the worker ran answers its state instead of running it again
+    JsonObject hostRec = bus.hosts(id).values().stream().filter(h -> worker.equals(h.getString("node"))).findFirst()
+        .orElseThrow();
+    JsonObject again = bus.ask(Addresses.supervisor(worker, Addresses.SupervisorOps.TASK_RUN), stale.copy()
+        .put("taskId", hostRec.getString("taskId")).put("host", hostRec.getString("host")).put("schedulerEpoch", epoch));
+    assertEquals("finished", again.getString("state"), again.encode());
+    assertEquals(List.of(), tasks.starts(), "neither request started anything");
   }
 
   /**
@@ -471,7 +561,7 @@ class JobsClusterTest {
    * and were reported ({@code succeeded}, attempt 1); the waiting hosts ran afterwards; no host ran twice (the tasks'
    * own log); a retry of the lost hosts runs each once more.
    */
-  private void failover(String prefix, java.util.function.Consumer<String> kill) {
+  private String failover(String prefix, java.util.function.Consumer<String> kill) {
     String victim = schedulerNode();
     List<String> survivors = nodes.keySet().stream().filter(n -> !n.equals(victim)).toList();
     JobBus via = new JobBus(() -> nodes.get(survivors.get(0)).vertx(), 5_000);
@@ -535,5 +625,6 @@ class JobsClusterTest {
       assertEquals(2, tasks.starts(h).size(), "a retry of a lost host runs it again, once");
       assertTrue(survivors.contains(retried.get(h).getString("node")));
     }
+    return id;
   }
 }
