@@ -53,6 +53,8 @@ class JobsClusterTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final List<String> NAMES = List.of("a", "b", "c");
   private static final String SCHEDULER = "pogo-scheduler";
+  /** Each node runs at most this many tasks at once (its {@code maxTasks}). */
+  private static final int MAX_TASKS = 3;
 
   @TempDir
   static Path dir;
@@ -71,7 +73,7 @@ class JobsClusterTest {
       int port = name.equals("a") ? firstPort : NodeProcess.freePort();
       JsonObject config = new JsonObject().put("name", name).put("clusterName", cluster).put("clusterPort", port)
           .put("join", new JsonArray().add("127.0.0.1:" + firstPort)).put("httpPort", 0)
-          .put("dataDir", dir.resolve(name).toString()).put("failureTimeout", "5s");
+          .put("dataDir", dir.resolve(name).toString()).put("failureTimeout", "5s").put("maxTasks", MAX_TASKS);
       nodes.put(name, Await.result(PogoNode.start(NodeOptionsValidator.parse(config, name))));
     }
     Await.until("every node to see the three", seconds(30), () -> nodes.values().stream().allMatch(n ->
@@ -515,6 +517,47 @@ class JobsClusterTest {
   }
 
   @Test
+  @Order(18)
+  void noNodeRunsMoreThanItsMaxTasks() {
+    TaskLog tasks = taskLog("max-tasks");
+    String[] targets = new String[15];
+    for (int i = 0; i < targets.length; i++) {
+      targets[i] = "mt" + (i + 1);
+    }
+    String id = bus.run(request(tasks, "sleep 1", targets));
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    assertEquals("finished", done.getString("state"), done.encodePrettily());
+    Map<String, Integer> perNode = tasks.maxConcurrentBy(TaskLog.Event::node);
+    System.out.println("JobsClusterTest: 15 hosts, no job concurrency, maxTasks " + MAX_TASKS + ": most at once per node "
+        + perNode);
+    perNode.forEach((n, max) -> {
+      if (!n.equals("*")) {
+        assertTrue(max <= MAX_TASKS, "node " + n + " ran " + max + " tasks at once: " + perNode);
+      }
+    });
+    tasks.startCounts().forEach((h, n) -> assertEquals(1, n, h + " ran once"));
+  }
+
+  @Test
+  @Order(19)
+  void aTaskThatIgnoresSigtermIsKilledFiveSecondsAfterItsTimeout() {
+    TaskLog tasks = taskLog("stubborn");
+    String id = bus.run(request(tasks, "trap '' TERM; sleep 30", "st1").put("hostTimeout", "1s"));
+    TaskLog.Event start = Await.value("the task to start", WAIT, () -> tasks.starts("st1"), l -> !l.isEmpty()).get(0);
+    long startedAt = System.nanoTime();
+    Await.until("the task and its sleep to be gone", seconds(20), () -> !tasks.alive(start.pid())
+        && TaskLog.groupMembers(start.pid()).isEmpty());
+    long goneMs = ms(System.nanoTime() - startedAt);
+    JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+    System.out.println("JobsClusterTest: a task ignoring SIGTERM with a 1 s host timeout was gone " + goneMs
+        + " ms after it started");
+    assertEquals("timed_out", bus.hosts(id).get("st1").getString("state"));
+    assertTrue(goneMs >= 5_000, "SIGTERM alone did not end it: " + goneMs + " ms");
+    assertTrue(goneMs < 10_000, "SIGKILL came 5 s after SIGTERM: " + goneMs + " ms");
+    assertEquals("failed", done.getString("state"));
+  }
+
+  @Test
   @Order(12)
   @org.junit.jupiter.api.Disabled("product bug: skipping the failed host of a failed job leaves the job 'failed' with no "
       + "failed host (JobEngine.skip completes only a running or deadlocked job); see the report of this branch")
@@ -595,7 +638,8 @@ class JobsClusterTest {
     int port = NodeProcess.freePort();
     JsonObject config = new JsonObject().put("name", "d").put("clusterName", cluster).put("clusterPort", port)
         .put("join", new JsonArray().add("127.0.0.1:" + nodes.values().iterator().next().options().clusterPort()))
-        .put("httpPort", 0).put("dataDir", dir.resolve("d").toString()).put("failureTimeout", "5s");
+        .put("httpPort", 0).put("dataDir", dir.resolve("d").toString()).put("failureTimeout", "5s")
+        .put("maxTasks", MAX_TASKS);
     nodes.put("d", Await.result(PogoNode.start(NodeOptionsValidator.parse(config, "d"))));
     Await.until("every node to see the three", seconds(30), () -> nodes.values().stream().allMatch(n ->
         Await.result(n.vertx().eventBus().<JsonObject>request(Addresses.CLUSTER_INFO, new JsonObject(), Requests.local(5_000)))
@@ -663,7 +707,7 @@ class JobsClusterTest {
     for (int i = 1; i <= 12; i++) {
       targets.add(String.format("%s%02d", prefix, i));
     }
-    String id = via.run(request(tasks, "sleep 3", targets.toArray(String[]::new)).put("concurrency", 6));
+    String id = via.run(request(tasks, "sleep 3; echo done-$h", targets.toArray(String[]::new)).put("concurrency", 6));
     Map<String, JsonObject> before = via.awaitHosts(id, WAIT, h -> JobBus.count(h, "running") == 6);
     Map<String, String> runningOn = new TreeMap<>();
     before.values().stream().filter(h -> "running".equals(h.getString("state")))
@@ -713,6 +757,14 @@ class JobsClusterTest {
         wrong.add(h + " moved: " + r.encode());
       } else if (where == null && victim.equals(r.getString("node"))) {
         wrong.add(h + " ran on the node that went: " + r.encode());
+      }
+    }
+    for (String h : targets) {
+      if ("succeeded".equals(hosts.get(h).getString("state"))) {
+        List<String> out = JobBus.lines(via.output(id, h));
+        if (!out.contains("stdout:done-" + h)) {
+          wrong.add(h + "'s output was not kept: " + out);
+        }
       }
     }
     assertEquals(List.of(), wrong, "host outcomes after the scheduler's node went");

@@ -113,11 +113,16 @@ final class TaskLog {
    * scheduler's hold of the host: so these figures never exceed what the scheduler allowed.
    */
   Map<String, Integer> maxConcurrent(Function<String, String> group) {
+    return maxConcurrentBy(e -> group.apply(e.host()));
+  }
+
+  /** As {@link #maxConcurrent}, grouping by anything a line tells (e.g. the node). */
+  Map<String, Integer> maxConcurrentBy(Function<Event, String> group) {
     Map<String, Integer> now = new HashMap<>();
     Map<String, Integer> max = new TreeMap<>();
     for (Event e : events()) {
       int delta = e.kind().equals("start") ? 1 : -1;
-      for (String g : List.of(group.apply(e.host()), "*")) {
+      for (String g : List.of(group.apply(e), "*")) {
         int n = now.merge(g, delta, Integer::sum);
         max.merge(g, n, Math::max);
       }
