@@ -238,6 +238,15 @@ class JobFailoverIT {
           wrong.add(h + " moved: before " + b.encode() + ", now " + r.encode());
         }
       }
+      for (String h : targets) {
+        if ("succeeded".equals(after.get(h).getString("state"))) {
+          JsonObject out = Await.value("the output of " + h, seconds(20), Duration.ofMillis(200),
+              () -> poll.tryAsk(Addresses.JOB_OUTPUT, new JsonObject().put("id", id).put("host", h)), o -> o != null);
+          if (!JobBus.lines(out).contains("stdout:done")) {
+            wrong.add(h + "'s output was not kept: " + out.encode());
+          }
+        }
+      }
       assertEquals(List.of(), wrong, "host outcomes; " + figures);
       assertEquals(List.of(), procs.violations(), "no host ever had two live task processes; " + figures);
       assertTrue(runningAtKill.containsValue(victim), "the test did disrupt running tasks");
