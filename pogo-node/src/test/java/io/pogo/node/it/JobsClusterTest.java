@@ -664,7 +664,14 @@ class JobsClusterTest {
   @Order(21)
   void aCrashOfTheSchedulersNodeLosesOnlyItsOwnTasksAndReRunsNothing() {
     LogWatch epochs = LogWatch.install(java.util.regex.Pattern.compile("scheduler epoch \\d+ took over"));
+    // an agent-mode job with a task on every node, the scheduler's included
+    TaskLog agents = taskLog("agent-crash");
+    List<String> names = List.copyOf(nodes.keySet());
+    String agentJob = bus.run(request(agents, "sleep 60", names.toArray(String[]::new)).put("mode", "agent"));
+    bus.awaitHosts(agentJob, WAIT, h -> JobBus.count(h, "running") == names.size());
+    String[] crashed = new String[1];
     String id = failover("fc", victim -> {
+      crashed[0] = victim;
       PogoNode dead = nodes.remove(victim);
       // a crash as the others see it: its cluster member vanishes without leaving, then its Vert.x goes too
       ((HazelcastClusterManager) ((VertxInternal) dead.vertx()).clusterManager()).getHazelcastInstance()
@@ -689,6 +696,21 @@ class JobsClusterTest {
         .put("taskId", hostRec.getString("taskId")).put("host", hostRec.getString("host")).put("schedulerEpoch", epoch));
     assertEquals("finished", again.getString("state"), again.encode());
     assertEquals(List.of(), tasks.starts(), "neither request started anything");
+
+    // the agent task on the crashed node is lost; a retry of it fails at once, naming the missing node
+    JobBus via = new JobBus(() -> nodes.get(worker).vertx(), 10_000);
+    Map<String, JsonObject> agentHosts = via.awaitHosts(agentJob, WAIT, h -> "lost".equals(h.get(crashed[0]).getString("state")));
+    names.stream().filter(n -> !n.equals(crashed[0])).forEach(n -> assertEquals("running",
+        agentHosts.get(n).getString("state"), "the agent task on " + n + " runs on: " + agentHosts.get(n).encode()));
+    via.ask(Addresses.JOB_RETRY, new JsonObject().put("id", agentJob).put("hosts", hostList(crashed[0])));
+    JsonObject retried = via.awaitHosts(agentJob, WAIT, h -> "failed".equals(h.get(crashed[0]).getString("state")))
+        .get(crashed[0]);
+    assertTrue(retried.getString("reason").contains(crashed[0]), "the reason names the missing node: " + retried.encode());
+    assertEquals(1, agents.starts(crashed[0]).size(), "the retry ran nothing");
+    via.ask(Addresses.JOB_HALT, new JsonObject().put("id", agentJob).put("kill", true));
+    for (TaskLog.Event e : agents.starts()) {
+      Await.until("agent task " + e + " to be gone", seconds(15), () -> !agents.alive(e.pid()));
+    }
   }
 
   /**
