@@ -294,6 +294,11 @@ class JobsClusterTest {
     assertEquals(1, tasks.starts("r2").size(), "the other host did not run again");
     JsonObject out = bus.output(id, "r1");
     assertEquals(2, out.getJsonArray("attempts").size(), "both attempts' outputs are kept: " + out.encode());
+    JsonObject first = bus.ask(Addresses.JOB_OUTPUT, new JsonObject().put("id", id).put("host", "r1").put("attempt", 1));
+    assertEquals(1, first.getJsonArray("attempts").size(), first.encode());
+    assertEquals(3, first.getJsonArray("attempts").getJsonObject(0).getInteger("exitCode"), first.encode());
+    bus.refused(ErrorCode.VALIDATION_FAILED, "attempt", Addresses.JOB_OUTPUT,
+        new JsonObject().put("id", id).put("host", "r1").put("attempt", 3));
 
     // automatic: the first run leaves the marker and fails, the retry finds it
     TaskLog auto = taskLog("auto-retry");
@@ -424,7 +429,7 @@ class JobsClusterTest {
   }
 
   @Test
-  @Order(14)
+  @Order(12)
   void aNamespaceBudgetIsSharedByEveryJobOfTheNamespace() {
     bus.ask(Addresses.NAMESPACE_PUT, new JsonObject().put("name", "pool").put("config", String.join("\n",
         "tag:",
@@ -450,7 +455,7 @@ class JobsClusterTest {
   }
 
   @Test
-  @Order(15)
+  @Order(13)
   void aRunningTasksOutputIsServedLiveAndCanBeFollowed() {
     TaskLog tasks = taskLog("live-output");
     String id = bus.run(request(tasks, "echo first; sleep 3; echo second", "lo1"));
@@ -471,7 +476,7 @@ class JobsClusterTest {
   }
 
   @Test
-  @Order(16)
+  @Order(14)
   void alterRaisesTheConcurrencyOfARunningJob() {
     TaskLog tasks = taskLog("alter");
     String id = bus.run(request(tasks, "sleep 1", "al1", "al2", "al3", "al4", "al5", "al6", "al7", "al8")
@@ -489,7 +494,7 @@ class JobsClusterTest {
   }
 
   @Test
-  @Order(17)
+  @Order(15)
   void aSchedulerRestartMidJobReRunsNothingAndKeepsTheJobsDeadline() {
     TaskLog tasks = taskLog("restart");
     String steady = bus.run(request(tasks, "sleep 3", "rs1", "rs2", "rs3", "rs4", "rs5", "rs6"));
@@ -517,7 +522,7 @@ class JobsClusterTest {
   }
 
   @Test
-  @Order(18)
+  @Order(16)
   void noNodeRunsMoreThanItsMaxTasks() {
     TaskLog tasks = taskLog("max-tasks");
     String[] targets = new String[15];
@@ -539,7 +544,7 @@ class JobsClusterTest {
   }
 
   @Test
-  @Order(19)
+  @Order(17)
   void aTaskThatIgnoresSigtermIsKilledFiveSecondsAfterItsTimeout() {
     TaskLog tasks = taskLog("stubborn");
     String id = bus.run(request(tasks, "trap '' TERM; sleep 30", "st1").put("hostTimeout", "1s"));
@@ -558,7 +563,56 @@ class JobsClusterTest {
   }
 
   @Test
-  @Order(12)
+  @Order(18)
+  void hostsStartInNaturalOrderAndEveryTransitionIsPublished() {
+    // events are published cluster-wide: listen on a node that does not run the scheduler
+    String scheduler = schedulerNode();
+    PogoNode listener = nodes.entrySet().stream().filter(e -> !e.getKey().equals(scheduler)).findFirst().orElseThrow().getValue();
+    List<JsonObject> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.vertx.core.eventbus.MessageConsumer<JsonObject> consumer = listener.vertx().eventBus()
+        .consumer(Addresses.EVENTS_JOB, m -> events.add(m.body()));
+    Await.result(consumer.completion());
+    try {
+      TaskLog tasks = taskLog("order");
+      String[] targets = {"n10", "n9", "n1", "n11", "n2"};
+      String id = bus.run(request(tasks, "true", targets).put("concurrency", 1));
+      JsonObject done = bus.awaitState(id, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
+      assertEquals("finished", done.getString("state"));
+      assertEquals(List.of("n1", "n2", "n9", "n10", "n11"), tasks.starts().stream().map(TaskLog.Event::host).toList(),
+          "natural name order, one at a time");
+      Await.until("the job's last event", WAIT, () -> events.stream().anyMatch(e -> id.equals(e.getString("job"))
+          && "job.state".equals(e.getString("type")) && "finished".equals(e.getString("state"))));
+      List<JsonObject> mine = events.stream().filter(e -> id.equals(e.getString("job"))).toList();
+      assertEquals("running", mine.get(0).getString("state"), "the first event is the job's start: " + mine);
+      for (String h : targets) {
+        List<String> states = mine.stream().filter(e -> h.equals(e.getString("host"))).map(e -> e.getString("state"))
+            .filter(st -> !st.equals("waiting")).toList();
+        assertEquals(List.of("ready", "running", "succeeded"), states, h + "'s transitions: " + mine);
+      }
+    } finally {
+      Await.result(consumer.unregister());
+    }
+  }
+
+  @Test
+  @Order(19)
+  void aPlanShowsTheFirstWaveAndRunsNothing() {
+    TaskLog tasks = taskLog("plan");
+    JsonObject plan = bus.ask(Addresses.PLAN, new JsonObject().put("namespace", "racks").put("targets", hostList("$rack"))
+        .put("concurrency", 5).put("command", tasks.commandJson("true")));
+    assertEquals(60, plan.getInteger("total"), plan.encode());
+    assertEquals(List.of("w01", "w02", "w21", "w22", "w41"), plan.getJsonArray("firstWave").getList(),
+        "two per rack in name order, five in all: " + plan.getJsonArray("firstWave"));
+    assertEquals(55, plan.getJsonArray("waiting").size());
+    assertEquals(List.of(), tasks.starts(), "the plan ran nothing");
+    // (and a job that is not halted cannot be resumed)
+    String id = bus.run(request(tasks, "true", "pl1"));
+    bus.refused(ErrorCode.INVALID_STATE, null, Addresses.JOB_RESUME, new JsonObject().put("id", id));
+    bus.awaitState(id, WAIT, "finished");
+  }
+
+  @Test
+  @Order(20)
   @org.junit.jupiter.api.Disabled("product bug: skipping the failed host of a failed job leaves the job 'failed' with no "
       + "failed host (JobEngine.skip completes only a running or deadlocked job); see the report of this branch")
   void skippingTheOnlyFailedHostOfAFailedJobFinishesIt() {
@@ -579,7 +633,7 @@ class JobsClusterTest {
    * node) stand in for a dead node's handlers that the event bus has not dropped yet: most listings time out.
    */
   @Test
-  @Order(13)
+  @Order(21)
   @org.junit.jupiter.api.Disabled("product bug: JobService.start goes on with an empty worker set when pogo.nodes.list "
       + "fails, so reconcile() marks every task in flight lost (they run on and their reports are ignored) and no "
       + "worker is told the new epoch; see the report of this branch")
@@ -631,7 +685,7 @@ class JobsClusterTest {
   // ---- scheduler failover ---------------------------------------------------------------------------------------------
 
   @Test
-  @Order(20)
+  @Order(40)
   void aGracefulStopOfTheSchedulersNodeLosesOnlyItsOwnTasksAndReRunsNothing() throws Exception {
     failover("fg", victim -> Await.result(nodes.remove(victim).stop()));
     // back to three nodes for the next test
@@ -661,7 +715,7 @@ class JobsClusterTest {
   }
 
   @Test
-  @Order(21)
+  @Order(41)
   void aCrashOfTheSchedulersNodeLosesOnlyItsOwnTasksAndReRunsNothing() {
     LogWatch epochs = LogWatch.install(java.util.regex.Pattern.compile("scheduler epoch \\d+ took over"));
     // an agent-mode job with a task on every node, the scheduler's included
