@@ -145,4 +145,39 @@ class JobsWorkerStopTest {
     }
     assertEquals("finished", done.getString("state"), done.encodePrettily());
   }
+
+  /**
+   * Agent mode: "a host with no such node fails at once". A node that has joined (and is up) is such a node, even if
+   * it joined a moment ago. The new node's name is chosen so that it does not take the scheduler over (a moved
+   * scheduler would list the nodes afresh).
+   */
+  @Test
+  @org.junit.jupiter.api.Order(3)
+  @org.junit.jupiter.api.Disabled("product bug: the scheduler learns of joined nodes only at its 5 s node refresh "
+      + "(JobService handles node.left, not node.joined): an agent task for a node that joined since fails at once")
+  void anAgentJobOnANodeThatJustJoinedRunsThere() throws Exception {
+    List<String> live = List.copyOf(nodes.keySet());
+    String owner = NodeCluster.owner(SCHEDULER, live);
+    String name = null;
+    for (int i = 1; name == null; i++) {
+      List<String> with = new ArrayList<>(live);
+      with.add("new" + i);
+      if (owner.equals(NodeCluster.owner(SCHEDULER, with))) {
+        name = "new" + i;
+      }
+    }
+    JsonObject config = new JsonObject().put("name", name).put("clusterName", cluster).put("clusterPort", NodeProcess.freePort())
+        .put("join", new JsonArray().add("127.0.0.1:" + nodes.get(live.get(0)).options().clusterPort())).put("httpPort", 0)
+        .put("dataDir", dir.resolve(name).toString()).put("failureTimeout", "5s").put("maxTasks", 3);
+    nodes.put(name, Await.result(PogoNode.start(NodeOptionsValidator.parse(config, name))));
+    JobBus via = new JobBus(() -> nodes.get(owner).vertx(), 10_000);
+    TaskLog tasks = new TaskLog(dir.resolve("tasks"), "agent-new-node");
+    String id = via.run(new JsonObject().put("targets", new JsonArray().add(name)).put("mode", "agent")
+        .put("command", tasks.commandJson("true")));
+    JsonObject done = via.awaitState(id, seconds(30), "finished", "failed", "halted", "deadlocked", "timed_out");
+    JsonObject h = via.hosts(id).get(name);
+    System.out.println("JobsWorkerStopTest: an agent job on " + name + " right after it joined: " + done.getString("state")
+        + ", " + h.getString("reason"));
+    assertEquals("succeeded", h.getString("state"), "node " + name + " is in the cluster: " + h.encode());
+  }
 }
