@@ -118,8 +118,6 @@ class JobsWorkerStopTest {
    */
   @Test
   @org.junit.jupiter.api.Order(2)
-  @org.junit.jupiter.api.Disabled("product bug: the scheduler drops a draining node from its workers (state not 'up') "
-      + "and checkLostNodes() then marks its running tasks lost; they run on, and their reports are ignored")
   void drainingAWorkerNodeLosesNoneOfItsRunningTasks() {
     String scheduler = bus.ask(Addresses.CHILD_GET, new JsonObject().put("id", SCHEDULER)).getString("node");
     String worker = nodes.keySet().stream().filter(n -> !n.equals(scheduler)).findFirst().orElseThrow();
@@ -153,8 +151,6 @@ class JobsWorkerStopTest {
    */
   @Test
   @org.junit.jupiter.api.Order(3)
-  @org.junit.jupiter.api.Disabled("product bug: the scheduler learns of joined nodes only at its 5 s node refresh "
-      + "(JobService handles node.left, not node.joined): an agent task for a node that joined since fails at once")
   void anAgentJobOnANodeThatJustJoinedRunsThere() throws Exception {
     List<String> live = List.copyOf(nodes.keySet());
     String owner = NodeCluster.owner(SCHEDULER, live);

@@ -31,6 +31,7 @@ final class WatchdogInstance implements ChildInstance {
   private static final Logger log = LoggerFactory.getLogger(WatchdogInstance.class);
   /** After the watchdog ended, how long its exit report may take to come out of the stderr pipe. */
   private static final long REPORT_GRACE_MS = 3_000;
+  private static final long STDOUT_DRAIN_MS = 250;
   /** After SIGKILL to the tree, how long the watchdog may take to end before it is killed too. */
   private static final long WATCHDOG_GRACE_MS = 3_000;
 
@@ -56,6 +57,8 @@ final class WatchdogInstance implements ChildInstance {
   private volatile String leaseReport;
   private volatile boolean watchdogEnded;
   private volatile boolean errEof;
+  private volatile boolean outEof;
+  private volatile boolean outWaitScheduled;
   private volatile boolean stopRequested;
   private volatile boolean killSent;
   private volatile List<ProcessHandle> stopSnapshot = List.of();
@@ -79,7 +82,7 @@ final class WatchdogInstance implements ChildInstance {
 
   void startReaders() {
     outThread = readerThread("pogo-out-" + spec.id(), new OutputReader(watchdog.getInputStream(), childLog,
-        ChildLog.STREAM_OUT, null, c -> { }, () -> { }, bucket, this::unthrottled));
+        ChildLog.STREAM_OUT, null, c -> { }, this::onOutEof, bucket, this::unthrottled));
     errThread = readerThread("pogo-err-" + spec.id(), new OutputReader(watchdog.getErrorStream(), childLog,
         ChildLog.STREAM_ERR, nonce, this::onControl, this::onErrEof, bucket, this::unthrottled));
     outThread.start();
@@ -206,9 +209,24 @@ final class WatchdogInstance implements ChildInstance {
     }
   }
 
+  private void onOutEof() {
+    outEof = true;
+    maybeFinalize();
+  }
+
+  /**
+   * Finishes once the watchdog has ended and reported (or closed its report stream), and the child's stdout has been
+   * read to its end: a quick child's last lines may still be in the pipe when its exit is reported. A descendant that
+   * keeps stdout open must not hold the exit back, so stdout gets {@value #STDOUT_DRAIN_MS} ms at most.
+   */
   private void maybeFinalize() {
     if (watchdogEnded && (exitReport != null || errEof)) {
-      finish();
+      if (outEof) {
+        finish();
+      } else if (!outWaitScheduled) {
+        outWaitScheduled = true;
+        launcher.schedule(this::finish, STDOUT_DRAIN_MS);
+      }
     }
   }
 
