@@ -235,7 +235,8 @@ final class JobService {
                 // The dispatch never arrived: sending it again is safe, the task id makes it idempotent.
                 workers.taken(node);
                 pendingStarts.add(new TaskStart(h.taskId(), h.job().id(), h.host(), h.attempts(), node,
-                    resendArgv(h), h.job().hostTimeoutMs(), h.job().request().outputLimitBytes()));
+                    JobEngine.argv(h.job().request().command(), h.host()), h.job().hostTimeoutMs(),
+                    h.job().request().outputLimitBytes()));
               } else {
                 engine.lost(h.taskId(), "worker node " + node + " does not know the task (it restarted)", at);
               }
@@ -245,14 +246,6 @@ final class JobService {
       }));
     });
     return Future.join(asks).mapEmpty();
-  }
-
-  private static List<String> resendArgv(HostRun h) {
-    List<String> out = new ArrayList<>();
-    for (String a : h.job().request().command()) {
-      out.add(a.replace("{host}", h.host()));
-    }
-    return out;
   }
 
   /** Learns the live nodes and their task places, and tells each node this scheduler's epoch. */
@@ -379,21 +372,16 @@ final class JobService {
     if (writing) {
       return;
     }
+    // counts and summaries change with every host: a job whose hosts changed is written with them
+    Set<JobRun> changed = new java.util.LinkedHashSet<>(engine.drainDirtyJobs());
     for (HostRun h : engine.drainDirtyHosts()) {
       pendingHosts.put(JobStore.key(h.job().id(), h.host()), h.toRecord());
+      changed.add(h.job());
     }
-    for (JobRun j : engine.drainDirtyJobs()) {
+    for (JobRun j : changed) {
       JsonObject rec = record(j);
       pendingJobs.put(j.id(), rec);
       index.put(j.id(), rec.getJsonObject("view"));
-    }
-    for (JobRun j : engine.jobs()) {
-      // counts and summaries change with every host: refresh the views written with the hosts
-      if (!pendingJobs.containsKey(j.id()) && pendingHosts.keySet().stream().anyMatch(k -> k.startsWith(j.id() + "/"))) {
-        JsonObject rec = record(j);
-        pendingJobs.put(j.id(), rec);
-        index.put(j.id(), rec.getJsonObject("view"));
-      }
     }
     List<TaskStart> starts = pendingStarts;
     List<TaskKill> kills = pendingKills;

@@ -337,7 +337,8 @@ public final class JobEngine {
     return null;
   }
 
-  static List<String> argv(List<String> command, String host) {
+  /** The command with every {@code {host}} replaced by the host: a task's argv. */
+  public static List<String> argv(List<String> command, String host) {
     List<String> out = new ArrayList<>(command.size());
     for (String a : command) {
       out.add(a.replace("{host}", host));
