@@ -45,7 +45,7 @@ final class ChildProcs {
   }
 
   /** One scan: the live instances by child id, and how many processes of the run exist at all (watchdogs too). */
-  record Snapshot(long atMillis, Map<String, List<Instance>> byId, Set<Long> runPids) {
+  record Snapshot(long atMillis, Map<String, List<Instance>> byId, Set<Long> runPids, ChildProcs source) {
     int count(String id) {
       return byId.getOrDefault(id, List.of()).size();
     }
@@ -81,6 +81,8 @@ final class ChildProcs {
     final long epoch;
     final String node;
     int nonLeaderScans;
+    /** When a scan first read this pid's environment. */
+    final long firstSeenNanos = System.nanoTime();
     /** Unrelated, or a process of the run that can never become an instance: not read again while it lives. */
     boolean settled;
 
@@ -146,8 +148,9 @@ final class ChildProcs {
       boolean leader = st.pgid() == pid;
       if (info.nonce) {
         // the watchdog or its lease guard (never group leaders), or the watchdog's subshell before its exec (a leader
-        // from its first instants): a process seen twice as a non-leader is not going to be an instance
-        if (!leader && ++info.nonLeaderScans >= 2) {
+        // once its parent or itself has run setpgid: on a starved machine that can take more than one scan). A process
+        // that stayed a non-leader for a while is not going to be an instance.
+        if (!leader && ++info.nonLeaderScans >= 2 && System.nanoTime() - info.firstSeenNanos >= SETTLE_NANOS) {
           info.settled = true;
         }
       } else if (!leader) {
@@ -158,7 +161,28 @@ final class ChildProcs {
       }
     }
     cache.keySet().retainAll(seen);
-    return new Snapshot(System.currentTimeMillis(), byId, ours);
+    return new Snapshot(System.currentTimeMillis(), byId, ours, this);
+  }
+
+  /** How long a process of the run with the nonce must stay a non-leader before it is taken for a watchdog's own. */
+  private static final long SETTLE_NANOS = 2_000_000_000L;
+
+  /**
+   * What /proc says about one pid now, and what this sampler had made of it: for a failure message, to tell a process
+   * that is gone from one the scans could not see.
+   */
+  synchronized String describe(long pid) {
+    Stat st = stat(pid);
+    if (st == null) {
+      return "pid " + pid + " is not in /proc";
+    }
+    Info now = environ(pid);
+    Info cached = cache.get(pid);
+    return "pid " + pid + " is " + st.comm() + " state " + st.state() + " pgid " + st.pgid() + ", environment "
+        + (now == null ? "unreadable" : now.ours ? "child " + now.id + "@" + now.epoch + " on " + now.node
+            + (now.nonce ? " with the watchdog nonce" : "") : "of another run")
+        + "; scans took it for " + (cached == null ? "nothing yet" : !cached.ours ? "unrelated"
+            : (cached.nonce ? "a watchdog process" : "an instance's own process") + (cached.settled ? " (settled)" : ""));
   }
 
   private static Stat stat(long pid) {

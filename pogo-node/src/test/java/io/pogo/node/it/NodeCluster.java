@@ -228,8 +228,10 @@ final class NodeCluster implements AutoCloseable {
       String id = r.getString("id");
       List<ChildProcs.Instance> live = byId.remove(id);
       if (live == null || live.size() != 1) {
+        Long pid = r.getLong("pid");
         out.add(id + ": " + (live == null ? "no process" : live.size() + " processes " + live) + ", record "
-            + r.getString("state") + " at epoch " + r.getLong("epoch") + " on " + r.getString("node"));
+            + r.getString("state") + " at epoch " + r.getLong("epoch") + " on " + r.getString("node")
+            + (live == null && pid != null && s.source() != null ? " (" + s.source().describe(pid) + ")" : ""));
         continue;
       }
       ChildProcs.Instance i = live.get(0);
@@ -260,10 +262,27 @@ final class NodeCluster implements AutoCloseable {
       }
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out after " + within.toMillis() + " ms waiting for " + what + "; "
-            + diff.size() + " differences, first ones: " + diff.subList(0, Math.min(10, diff.size())));
+            + diff.size() + " differences, first ones: " + diff.subList(0, Math.min(10, diff.size()))
+            + logLinesAbout(diff.stream().limit(3).map(d -> d.substring(0, d.indexOf(':'))).toList()));
       }
       java.util.concurrent.locks.LockSupport.parkNanos(every.toNanos());
     }
+  }
+
+  /** The nodes' log lines about these children (the last few per node), for a failure message. */
+  private String logLinesAbout(List<String> ids) {
+    StringBuilder out = new StringBuilder();
+    for (String id : ids) {
+      java.util.regex.Pattern about = java.util.regex.Pattern.compile("\\b" + java.util.regex.Pattern.quote(id) + "\\b");
+      for (NodeProcess p : nodes.values()) {
+        List<String> lines = p.logText().lines().filter(l -> about.matcher(l).find()).toList();
+        if (!lines.isEmpty()) {
+          out.append("\n  node ").append(p.name).append(" about ").append(id).append(":");
+          lines.subList(Math.max(0, lines.size() - 8), lines.size()).forEach(l -> out.append("\n    ").append(l));
+        }
+      }
+    }
+    return out.toString();
   }
 
   /** Kills every node JVM still running (SIGKILL works on a stopped one too) and waits for their ends. */
