@@ -81,6 +81,40 @@ final class ApiClient {
     return send("POST", path, body);
   }
 
+  /**
+   * A POST that is safe to send again because the body carries a request id the server deduplicates on: sent again
+   * while the answer is "not now" (503, honouring Retry-After; 504) or no answer came (no connection, no reply in
+   * time), until {@code within} has passed. The scheduler moving to another node after a crash looks like that for a
+   * few seconds.
+   */
+  String postRetrying(String path, JsonObject body, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    long pauseMs = 250;
+    while (true) {
+      Reply reply;
+      try {
+        reply = exchange("POST", path, body);
+      } catch (CliException unreachable) {
+        if (System.nanoTime() - deadline > 0) {
+          throw unreachable;
+        }
+        reply = null;
+      }
+      if (reply != null && reply.status() / 100 == 2) {
+        return reply.body();
+      }
+      if (reply != null && reply.status() != 503 && reply.status() != 504) {
+        throw apiError(reply.status(), reply.body());
+      }
+      if (reply != null && System.nanoTime() - deadline > 0) {
+        throw apiError(reply.status(), reply.body());
+      }
+      long waitMs = Math.min(pauseMs, Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
+      Thread.sleep(Math.max(10, waitMs)); // a back-off between attempts, bounded by the deadline
+      pauseMs = Math.min(2_000, pauseMs * 2);
+    }
+  }
+
   String delete(String path) {
     return send("DELETE", path, null);
   }

@@ -82,6 +82,9 @@ final class JobCommands implements Callable<Integer> {
           "Prints the job id and its summary. With --wait it then polls until the job is over: exit code 0 if it "
               + "finished, 1 otherwise (failed, timed out, deadlocked, halted). Ctrl-C stops watching, not the job."})
   static final class Run extends ChildCommands.Leaf {
+    /** How long {@code job run} keeps sending its request while the scheduler is unavailable. */
+    static final java.time.Duration RUN_RETRY = java.time.Duration.ofSeconds(30);
+
     @Option(names = "--ns", paramLabel = "NS", description = "the namespace whose config and limits apply")
     String namespace;
     @Mixin
@@ -90,6 +93,10 @@ final class JobCommands implements Callable<Integer> {
     boolean wait;
     @Option(names = "--follow", description = "as --wait, and print each host's transitions (HOST: STATE (reason/exit N))")
     boolean follow;
+    @Option(names = "--request-id", paramLabel = "ID", description = "idempotency key: running the same request "
+        + "with the same id again shows the job the first run made instead of making another (default: a new UUID, "
+        + "so the CLI's own retries never make two jobs)")
+    String requestId;
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "the command and its arguments (after --)")
     List<String> command;
 
@@ -103,8 +110,16 @@ final class JobCommands implements Callable<Integer> {
         throw CliException.usage("say what to run after --, e.g. pogo job run -t web1 -- uptime");
       }
       ApiClient api = client.client(ctx);
-      String reply = api.post("/jobs", job.request(namespace, command, osUser()));
+      JsonObject request = job.request(namespace, command, osUser())
+          .put("requestId", requestId != null ? requestId : java.util.UUID.randomUUID().toString());
+      // while the scheduler moves to another node the API answers 503 for a few seconds: the request id makes
+      // sending it again safe
+      String reply = api.postRetrying("/jobs", request, RUN_RETRY);
       JsonObject created = object(reply);
+      if (Boolean.FALSE.equals(created.getValue("created")) && !connection().json) {
+        err().println("request id " + request.getString("requestId") + " already made job " + created.getValue("id")
+            + ": showing it (no new job)");
+      }
       if (!wait && !follow) {
         if (!printedJson(reply)) {
           out().println(oneLine(created));

@@ -133,12 +133,50 @@ class CliJobTest extends CliHarness {
         "--mode", "agent", "--concurrency", "2", "--host-timeout", "5m", "--job-timeout", "2h", "--max-failures", "10%",
         "--retries", "2", "--output-limit", "4096", "--", "ssh", "{host}", "uptime", "-p"), err);
     assertEquals("job j42 running: done 0/3: 3 waiting\n", out);
+    JsonObject sent = sent(0);
+    // a fresh idempotency key per run: the CLI's own retries never make two jobs
+    assertEquals(sent.getString("requestId"), java.util.UUID.fromString(sent.getString("requestId")).toString());
+    sent.remove("requestId");
     assertEquals(new JsonObject().put("namespace", "web")
         .put("targets", new JsonArray().add("$colo.east").add("db{1,2}").add("web[1-3]"))
         .put("command", new JsonArray().add("ssh").add("{host}").add("uptime").add("-p"))
         .put("mode", "agent").put("concurrency", "2").put("hostTimeout", "5m").put("jobTimeout", "2h")
-        .put("maxFailures", "10%").put("retries", 2).put("outputLimit", 4096).put("user", USER), sent(0));
+        .put("maxFailures", "10%").put("retries", 2).put("outputLimit", 4096).put("user", USER), sent);
     assertEquals("POST /api/v1/jobs", seen.get(0).method() + " " + seen.get(0).uri());
+  }
+
+  @Test
+  void runSendsItsRequestAgainWithTheSameIdWhileTheSchedulerIsUnavailable() {
+    Reply moving = new Reply(503, "application/problem+json", problem(503, "unavailable",
+        "the scheduler is moving to another node; retry shortly", null));
+    Reply late = new Reply(504, "application/problem+json", problem(504, "timeout", "no answer in time", null));
+    sequences.put("POST /api/v1/jobs", new ArrayDeque<>(List.of(moving, late,
+        new Reply(201, "application/json", running("j42").encode()))));
+    assertEquals(0, run("job", "run", "--api", api, "-t", "web1", "--", "uptime"), err);
+    assertEquals("job j42 running: done 0/3: 3 waiting\n", out);
+    assertEquals(3, seen.size());
+    String id = sent(0).getString("requestId");
+    assertEquals(List.of(id, id, id), List.of(sent(0).getString("requestId"), sent(1).getString("requestId"),
+        sent(2).getString("requestId")), "every attempt carries the same request id");
+  }
+
+  @Test
+  void runWithARequestIdThatAlreadyMadeAJobShowsThatJob() {
+    replies.put("POST /api/v1/jobs", ok(running("j7").put("created", false).put("requestId", "deploy-2026-11-21")));
+    assertEquals(0, run("job", "run", "--api", api, "--request-id", "deploy-2026-11-21", "-t", "web1", "--", "uptime"), err);
+    assertEquals("deploy-2026-11-21", sent(0).getString("requestId"));
+    assertEquals("job j7 running: done 0/3: 3 waiting\n", out);
+    assertEquals("request id deploy-2026-11-21 already made job j7: showing it (no new job)\n", err);
+  }
+
+  @Test
+  void runDoesNotRetryARefusal() {
+    replies.put("POST /api/v1/jobs", new Reply(409, "application/problem+json", problem(409, "request id reused",
+        "requestId \"x\" was already used for job j7, which has other targets, command, namespace or mode; use a new "
+            + "requestId for new work", null)));
+    assertEquals(1, run("job", "run", "--api", api, "--request-id", "x", "-t", "web1", "--", "uptime"));
+    assertEquals(1, seen.size());
+    assertTrue(err.startsWith("error: requestId \"x\" was already used for job j7"), err);
   }
 
   @Test

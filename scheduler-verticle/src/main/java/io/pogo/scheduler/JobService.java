@@ -72,6 +72,9 @@ final class JobService {
   /** Every kept job's last stored view, by id. */
   private final Map<String, JsonObject> index = new HashMap<>();
   private final Map<String, Long> seqOf = new HashMap<>();
+  /** Kept jobs by the client's request id (idempotency key), and the creations still under way. */
+  private final Map<String, String> jobByRequestId = new HashMap<>();
+  private final Map<String, Future<JsonObject>> creating = new HashMap<>();
   private long epoch;
   private boolean fenced;
   /** Whether the last node listing succeeded: only then may a node missing from it count as gone. */
@@ -150,6 +153,10 @@ final class JobService {
       String id = rec.getString("id");
       index.put(id, rec.getJsonObject("view"));
       seqOf.put(id, rec.getLong("seq", 0L));
+      String requestId = rec.getJsonObject("view").getString("requestId");
+      if (requestId != null) {
+        jobByRequestId.put(requestId, id);
+      }
       if (JobState.fromWire(rec.getString("state")).ended()) {
         continue;
       }
@@ -550,8 +557,11 @@ final class JobService {
         .sorted(Comparator.comparingLong(id -> seqOf.getOrDefault(id, 0L))).toList();
     for (int i = 0; i < oldest.size() && index.size() > MAX_JOBS_KEPT; i++) {
       String id = oldest.get(i);
-      index.remove(id);
+      JsonObject gone = index.remove(id);
       seqOf.remove(id);
+      if (gone != null && gone.getString("requestId") != null) {
+        jobByRequestId.remove(gone.getString("requestId"), id);
+      }
       store.spec(id).compose(spec -> {
         Map<String, Integer> hosts = new HashMap<>();
         hostNames(spec).forEach(n -> hosts.put(n, JobRequest.MAX_RETRIES + 1));
@@ -752,8 +762,61 @@ final class JobService {
         concurrency));
   }
 
+  /**
+   * Creates a job, or, for a request id already seen (a client retrying after a timeout or a failover), answers with
+   * the job it created, {@code created: false}: a retry never makes a second job. A request id names one piece of
+   * work: reused for other targets, command, namespace or mode it is refused.
+   */
   Future<JsonObject> run(JsonObject body) {
     Prepared p = prepare(body);
+    String requestId = p.request().requestId();
+    if (requestId == null) {
+      return create(p).map(view -> view.put("created", true));
+    }
+    Future<JsonObject> under = creating.get(requestId);
+    if (under != null) {
+      return under.compose(view -> replay(p.request(), view));
+    }
+    String existing = jobByRequestId.get(requestId);
+    if (existing != null) {
+      JobRun job = engine.job(existing);
+      JsonObject view = job != null ? job.toJson() : index.get(existing);
+      if (view != null) {
+        return replay(p.request(), view);
+      }
+    }
+    Future<JsonObject> created = create(p);
+    creating.put(requestId, created);
+    return created.andThen(ar -> {
+      creating.remove(requestId);
+      if (ar.succeeded()) {
+        jobByRequestId.put(requestId, ar.result().getString("id"));
+      }
+    }).map(view -> view.copy().put("created", true));
+  }
+
+  private static Future<JsonObject> replay(JobRequest asked, JsonObject view) {
+    JobRequest first = JobRequestParser.parse(requestPart(view));
+    if (!first.sameWork(asked)) {
+      return Future.failedFuture(new PogoException(ErrorCode.REQUEST_ID_REUSED, "requestId \"" + asked.requestId()
+          + "\" was already used for job " + view.getString("id") + ", which has other targets, command, namespace or "
+          + "mode; use a new requestId for new work"));
+    }
+    return Future.succeededFuture(view.copy().put("created", false));
+  }
+
+  /** The request fields of a job view (the view adds id, state, counts...). */
+  private static JsonObject requestPart(JsonObject view) {
+    JsonObject r = new JsonObject();
+    for (String f : List.of("namespace", "targets", "command", "mode", "requestId")) {
+      if (view.getValue(f) != null) {
+        r.put(f, view.getValue(f));
+      }
+    }
+    return r;
+  }
+
+  private Future<JsonObject> create(Prepared p) {
     JsonObject snapshot = p.namespace() == null ? null : p.namespace().record().getJsonObject("config");
     // agent mode fails a host with no node of its name at once: know every node that has joined until now first
     Future<Void> nodesKnownNow = p.request().mode() == io.pogo.scheduler.config.JobMode.AGENT

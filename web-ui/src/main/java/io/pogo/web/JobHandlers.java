@@ -1,6 +1,7 @@
 package io.pogo.web;
 
 import io.pogo.core.Addresses;
+import io.pogo.core.error.PogoException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.RoutingContext;
@@ -29,13 +30,38 @@ final class JobHandlers {
     forward(ctx, Addresses.PLAN, RequestBodies.requireObject(ctx, "a job request"));
   }
 
-  /** {@code POST /api/v1/jobs}, body: a job request. 201 with the job and its Location. */
+  /**
+   * {@code POST /api/v1/jobs}, body: a job request. 201 with the job and its Location; 200 with the same when the
+   * request id (the body's {@code requestId} or an {@code Idempotency-Key} header) already made that job.
+   */
   void run(RoutingContext ctx) {
     QueryParams.requireNone(ctx.queryParams());
-    JsonObject request = withUser(RequestBodies.requireObject(ctx, "a job request"), ctx.user());
+    JsonObject request = withRequestId(withUser(RequestBodies.requireObject(ctx, "a job request"), ctx.user()),
+        ctx.request().getHeader(IDEMPOTENCY_KEY));
     scheduler.request(Addresses.JOB_RUN, request)
-        .onSuccess(job -> Responses.created(ctx, location(job.getString("id")), job))
+        .onSuccess(job -> {
+          if (job.getBoolean("created", true)) {
+            Responses.created(ctx, location(job.getString("id")), job);
+          } else {
+            Responses.existing(ctx, location(job.getString("id")), job);
+          }
+        })
         .onFailure(t -> SchedulerCalls.fail(ctx, t));
+  }
+
+  /** The usual HTTP header for a client's idempotency key; the same as the body's {@code requestId}. */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  static JsonObject withRequestId(JsonObject request, String header) {
+    if (header == null) {
+      return request;
+    }
+    Object inBody = request.getValue("requestId");
+    if (inBody != null && !header.equals(inBody)) {
+      throw PogoException.validation("requestId", "the body says " + io.vertx.core.json.Json.encode(inBody)
+          + " but the " + IDEMPOTENCY_KEY + " header says " + io.vertx.core.json.Json.encode(header) + "; send one, or the same");
+    }
+    return request.copy().put("requestId", header);
   }
 
   /** {@code GET /api/v1/jobs?state&user&namespace&limit&offset}: 200 {@code {"jobs":[...],"total"}}, newest first. */

@@ -25,6 +25,11 @@ final class Responses {
     located(ctx, 201, location, body);
   }
 
+  /** 200 with a Location: the resource the request asked to create exists already (an idempotent replay). */
+  static void existing(RoutingContext ctx, String location, JsonObject body) {
+    located(ctx, 200, location, body);
+  }
+
   /** 202: the request was taken and goes on in the background; {@code location} is where to watch it. */
   static void accepted(RoutingContext ctx, String location, JsonObject body) {
     located(ctx, 202, location, body);

@@ -67,6 +67,33 @@ class JobRoutesTest {
   }
 
   @Test
+  void aRunThatARequestIdAlreadyMadeIs200WithTheSameLocation() {
+    scheduler.reply(Addresses.JOB_RUN, FakeScheduler.job("j7").put("created", false));
+    HttpResponse<Buffer> resp = post("/api/v1/jobs", jobRequest().put("requestId", "deploy-1"));
+    assertEquals(200, resp.statusCode(), resp::bodyAsString);
+    assertEquals("/api/v1/jobs/j7", resp.getHeader("Location"));
+    assertEquals("deploy-1", scheduler.only(Addresses.JOB_RUN).getString("requestId"));
+  }
+
+  @Test
+  void theIdempotencyKeyHeaderIsTheRequestId() {
+    HttpResponse<Buffer> resp = await(client.post(port, "127.0.0.1", "/api/v1/jobs").putHeader("Idempotency-Key", "k-9")
+        .sendJsonObject(jobRequest()));
+    assertEquals(201, resp.statusCode(), resp::bodyAsString);
+    assertEquals(jobRequest().put("requestId", "k-9"), scheduler.only(Addresses.JOB_RUN));
+    assertEquals(201, await(client.post(port, "127.0.0.1", "/api/v1/jobs").putHeader("Idempotency-Key", "k-9")
+        .sendJsonObject(jobRequest().put("requestId", "k-9"))).statusCode(), "the same key twice is fine");
+  }
+
+  @Test
+  void aHeaderAndABodyThatDisagreeOnTheRequestIdAreRefused() {
+    JsonObject p = assertProblem(await(client.post(port, "127.0.0.1", "/api/v1/jobs").putHeader("Idempotency-Key", "k-9")
+        .sendJsonObject(jobRequest().put("requestId", "k-10"))), 400, "VALIDATION_FAILED");
+    assertEquals(List.of("requestId"), fields(p));
+    assertTrue(scheduler.received.isEmpty(), "nothing reached the scheduler");
+  }
+
+  @Test
   void runWithoutAUserAndWithoutAPrincipalLeavesTheUserOut() {
     JsonObject request = jobRequest();
     request.remove("user");

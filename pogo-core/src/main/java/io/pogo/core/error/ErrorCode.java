@@ -27,6 +27,8 @@ public enum ErrorCode {
   INVALID_STATE(4091, 409, "invalid state"),
   /** A node acted on a child it no longer owns (its epoch was superseded); it must stop its instance. */
   FENCED(4092, 409, "fenced"),
+  /** A job request carries the request id of an earlier job that asked for other work (targets, command...). */
+  REQUEST_ID_REUSED(4093, 409, "request id reused"),
   /** The request body is larger than the server accepts. */
   PAYLOAD_TOO_LARGE(4130, 413, "payload too large"),
   /** The body's content type is not JSON. */

@@ -499,7 +499,9 @@ class JobsClusterTest {
   @Order(15)
   void aSchedulerRestartMidJobReRunsNothingAndKeepsTheJobsDeadline() {
     TaskLog tasks = taskLog("restart");
-    String steady = bus.run(request(tasks, "sleep 3", "rs1", "rs2", "rs3", "rs4", "rs5", "rs6"));
+    JsonObject steadyRequest = request(tasks, "sleep 3", "rs1", "rs2", "rs3", "rs4", "rs5", "rs6")
+        .put("requestId", "restart-steady");
+    String steady = bus.run(steadyRequest);
     String doomed = bus.run(request(tasks, "sleep 30", "rd1", "rd2").put("jobTimeout", "4s"));
     bus.awaitHosts(steady, WAIT, h -> JobBus.count(h, "running") == 6);
     bus.awaitHosts(doomed, WAIT, h -> JobBus.count(h, "running") == 2);
@@ -510,6 +512,10 @@ class JobsClusterTest {
     JsonObject done = bus.awaitState(steady, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
     assertEquals("finished", done.getString("state"), done.encodePrettily());
     bus.hosts(steady).values().forEach(h -> assertEquals(1, h.getInteger("attempts"), h.encode()));
+    // a client that never got its reply sends the request again: the new scheduler knows the request id
+    JsonObject again = bus.ask(Addresses.JOB_RUN, steadyRequest);
+    assertEquals(steady, again.getString("id"), again.encodePrettily());
+    assertEquals(false, again.getBoolean("created"), again.encodePrettily());
     JsonObject timedOut = bus.awaitState(doomed, WAIT, "finished", "failed", "halted", "deadlocked", "timed_out");
     assertEquals("timed_out", timedOut.getString("state"), timedOut.encodePrettily());
     long late = timedOut.getLong("endedAt") - timedOut.getLong("createdAt") - 4_000;

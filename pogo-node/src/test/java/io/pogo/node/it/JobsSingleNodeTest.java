@@ -114,6 +114,40 @@ class JobsSingleNodeTest {
   }
 
   @Test
+  void aRequestIdMakesOneJobHoweverOftenItIsSent() {
+    JsonObject request = new JsonObject().put("targets", new JsonArray().add("idem[1-3]"))
+        .put("command", new JsonArray().add("true")).put("requestId", "idem-" + UUID.randomUUID());
+    // sent five times at once, as clients retrying after a timeout would
+    List<io.vertx.core.Future<JsonObject>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      sent.add(node.vertx().eventBus().<JsonObject>request(Addresses.JOB_RUN, request, Requests.options(10_000))
+          .map(m -> m.body()));
+    }
+    Await.result(io.vertx.core.Future.all(sent));
+    List<String> ids = sent.stream().map(f -> f.result().getString("id")).distinct().toList();
+    assertEquals(1, ids.size(), "one job: " + ids);
+    assertEquals(1, sent.stream().filter(f -> f.result().getBoolean("created")).count(), "created once");
+    String id = ids.get(0);
+    assertEquals("finished", awaitEnd(id).getString("state"));
+    JsonObject later = ask(Addresses.JOB_RUN, request);
+    assertEquals(id, later.getString("id"));
+    assertEquals(false, later.getBoolean("created"));
+    assertEquals(request.getString("requestId"), later.getString("requestId"));
+    long withId = ask(Addresses.JOB_LIST, new JsonObject().put("limit", 1000)).getJsonArray("jobs").stream()
+        .map(JsonObject.class::cast).filter(j -> request.getString("requestId").equals(j.getString("requestId"))).count();
+    assertEquals(1, withId, "the job list holds one job with that request id");
+
+    PogoException reused = assertThrows(PogoException.class, () -> ask(Addresses.JOB_RUN,
+        request.copy().put("command", new JsonArray().add("false"))));
+    assertEquals(ErrorCode.REQUEST_ID_REUSED, reused.code());
+    assertTrue(reused.getMessage().contains("was already used for job " + id), reused.getMessage());
+    PogoException bad = assertThrows(PogoException.class, () -> ask(Addresses.JOB_RUN,
+        request.copy().put("requestId", "no spaces")));
+    assertEquals(ErrorCode.VALIDATION_FAILED, bad.code());
+    assertTrue(bad.getMessage().contains("requestId"), bad.getMessage());
+  }
+
+  @Test
   void failedHostsAndRetry() {
     JsonObject job = ask(Addresses.JOB_RUN, new JsonObject()
         .put("targets", new JsonArray().add("h[1-4]")).put("command", new JsonArray().add("sh").add("-c")

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A job as asked for, valid (built by {@code JobRequestParser}), before its targets are expanded. JSON field names
  * are the public contract: {@code namespace, targets, command, mode, concurrency, hostTimeout, jobTimeout,
- * maxFailures, retries, user, outputLimit}.
+ * maxFailures, retries, user, outputLimit, requestId}.
  *
  * @param namespace     the namespace whose config and shared limits apply; null: no constraints
  * @param targets       as given: host names, globs ({@code web[01-20].east}, {@code db{1,2}}), tag expressions
@@ -20,10 +20,12 @@ import java.util.List;
  * @param retries       automatic re-runs of a failed host (0 to {@link #MAX_RETRIES})
  * @param user          who asked (free text; the CLI sends the OS user)
  * @param outputLimitBytes output kept per host and attempt; beyond it the output is cut with a marker
+ * @param requestId     the client's idempotency key: a request sent again with the same key (a retry after a timeout
+ *                      or a failover) gets the job the first one created instead of a second job; null: none
  */
 public record JobRequest(String namespace, List<String> targets, List<String> command, JobMode mode,
                          Limit concurrency, long hostTimeoutMs, long jobTimeoutMs, Limit maxFailures, int retries,
-                         String user, int outputLimitBytes) {
+                         String user, int outputLimitBytes, String requestId) {
 
   public static final long DEFAULT_HOST_TIMEOUT_MS = 600_000;
   public static final long DEFAULT_JOB_TIMEOUT_MS = 3_600_000;
@@ -34,9 +36,16 @@ public record JobRequest(String namespace, List<String> targets, List<String> co
   /** At most this many hosts after expansion. */
   public static final int MAX_HOSTS = 100_000;
   public static final JobMode DEFAULT_MODE = JobMode.WORKER;
+  public static final int MAX_REQUEST_ID_LENGTH = 128;
 
   public JobRequest {
     targets = List.copyOf(targets);
     command = List.copyOf(command);
+  }
+
+  /** Whether {@code other} asks for the same work: what a reused request id must repeat (timeouts may be altered since). */
+  public boolean sameWork(JobRequest other) {
+    return java.util.Objects.equals(namespace, other.namespace) && targets.equals(other.targets)
+        && command.equals(other.command) && mode == other.mode;
   }
 }

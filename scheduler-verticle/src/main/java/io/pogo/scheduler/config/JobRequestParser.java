@@ -32,7 +32,7 @@ public final class JobRequestParser {
   public static final int MIN_OUTPUT_LIMIT_BYTES = 1024;
 
   private static final List<String> FIELDS = List.of("namespace", "targets", "command", "mode", "concurrency",
-      "hostTimeout", "jobTimeout", "maxFailures", "retries", "user", "outputLimit");
+      "hostTimeout", "jobTimeout", "maxFailures", "retries", "user", "outputLimit", "requestId");
   private static final Set<String> KNOWN = Set.copyOf(FIELDS);
 
   private JobRequestParser() {
@@ -68,9 +68,10 @@ public final class JobRequestParser {
     String user = user(body.getValue("user"), errs);
     int outputLimit = integer(body.getValue("outputLimit"), "outputLimit", JobRequest.DEFAULT_OUTPUT_LIMIT_BYTES,
         MIN_OUTPUT_LIMIT_BYTES, JobRequest.MAX_OUTPUT_LIMIT_BYTES, errs);
+    String requestId = requestId(body.getValue("requestId"), errs);
     errs.throwIfAny();
     return new JobRequest(namespace, targets, command, mode, concurrency, hostTimeout, jobTimeout, maxFailures,
-        retries, user, outputLimit);
+        retries, user, outputLimit, requestId);
   }
 
   /**
@@ -98,7 +99,28 @@ public final class JobRequestParser {
       json.put("user", r.user());
     }
     json.put("outputLimit", r.outputLimitBytes());
+    if (r.requestId() != null) {
+      json.put("requestId", r.requestId());
+    }
     return json;
+  }
+
+  private static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]+");
+
+  private static String requestId(Object v, FieldErrors errs) {
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      errs.add("requestId", "must be a string; got " + FieldErrors.kind(v));
+      return null;
+    }
+    if (s.isEmpty() || s.length() > JobRequest.MAX_REQUEST_ID_LENGTH || !REQUEST_ID.matcher(s).matches()) {
+      errs.add("requestId", "must be 1 to " + JobRequest.MAX_REQUEST_ID_LENGTH + " letters, digits, '.', '_', ':' or '-' "
+          + "(a UUID fits); got " + FieldErrors.quote(s.length() > 40 ? s.substring(0, 40) + "..." : s));
+      return null;
+    }
+    return s;
   }
 
   private static String namespace(Object v, FieldErrors errs) {

@@ -59,13 +59,13 @@ class JobRequestParserTest {
         .put("user", "alice")
         .put("outputLimit", 1024));
     assertEquals(new JobRequest("Web.prod-1", List.of("$colo.east", "db1"), List.of("ssh", "{host}", "uptime"),
-        JobMode.AGENT, new Limit(25, true), 30_000, 7_200_000, new Limit(3, false), 10, "alice", 1024), r);
+        JobMode.AGENT, new Limit(25, true), 30_000, 7_200_000, new Limit(3, false), 10, "alice", 1024, null), r);
   }
 
   @Test
   void toJsonRoundTrips() {
     JobRequest full = new JobRequest("ns", List.of("a", "b[1-2]"), List.of("echo", "{host}"), JobMode.AGENT,
-        new Limit(10, true), 1500, 7 * 86_400_000L, new Limit(2, false), 3, "bob", 16 << 20);
+        new Limit(10, true), 1500, 7 * 86_400_000L, new Limit(2, false), 3, "bob", 16 << 20, "b0b-1:retry_2.x");
     JsonObject json = JobRequestParser.toJson(full);
     assertEquals("1500ms", json.getString("hostTimeout"));
     assertEquals("7d", json.getString("jobTimeout"));
@@ -95,11 +95,12 @@ class JobRequestParserTest {
         .put("retries", 11)
         .put("user", "x".repeat(129))
         .put("outputLimit", 100)
+        .put("requestId", "retry me")
         .put("id", "j1");
     assertEquals(List.of(
         "concurent: unknown field \"concurent\"; did you mean \"concurrency\"?",
         "id: unknown field \"id\"; expected one of namespace, targets, command, mode, concurrency, hostTimeout, "
-            + "jobTimeout, maxFailures, retries, user, outputLimit",
+            + "jobTimeout, maxFailures, retries, user, outputLimit, requestId",
         "namespace: \"-bad ns\" is not a valid namespace name (" + NamespaceNames.RULE + ")",
         "targets[1]: must be a non-empty string (a host name, host pattern or $tag expression)",
         "targets[2]: must be a non-empty string (a host name, host pattern or $tag expression)",
@@ -112,7 +113,9 @@ class JobRequestParserTest {
         "maxFailures: 0 is not " + Limit.RULE,
         "retries: must be a whole number from 0 to 10; got \"11\"",
         "user: is longer than 128 characters",
-        "outputLimit: must be a whole number from 1024 to 16777216; got \"100\""), errors(body));
+        "outputLimit: must be a whole number from 1024 to 16777216; got \"100\"",
+        "requestId: must be 1 to 128 letters, digits, '.', '_', ':' or '-' (a UUID fits); got \"retry me\""),
+        errors(body));
   }
 
   @Test
