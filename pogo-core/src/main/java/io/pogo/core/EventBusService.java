@@ -45,6 +45,11 @@ public final class EventBusService {
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
+  /** Unregisters every address: requests go to the other nodes that serve them, or fail with no handler. */
+  public Future<Void> close() {
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+  }
+
   static void handle(Message<Object> msg, Function<JsonObject, Future<JsonObject>> operation) {
     if (!(msg.body() instanceof JsonObject body)) {
       new PogoException(ErrorCode.MALFORMED_REQUEST, "the body must be a JSON object").failMessage(msg);

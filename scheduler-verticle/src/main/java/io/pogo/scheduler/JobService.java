@@ -23,6 +23,7 @@ import io.pogo.scheduler.engine.Transition;
 import io.pogo.scheduler.plan.Plan;
 import io.pogo.scheduler.plan.Planner;
 import io.pogo.scheduler.store.JobStore;
+import io.pogo.scheduler.store.StoreFencedException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -77,6 +78,7 @@ final class JobService {
   private final Map<String, Future<JsonObject>> creating = new HashMap<>();
   private long epoch;
   private boolean fenced;
+  private Runnable onSuperseded = () -> { };
   /** Whether the last node listing succeeded: only then may a node missing from it count as gone. */
   private boolean nodesKnown;
   private boolean kicked;
@@ -112,6 +114,7 @@ final class JobService {
     return store.increment("epoch")
         .compose(e -> {
           epoch = e;
+          store.writeAs(e);
           return refreshNodes();
         })
         .compose(v -> store.namespaces())
@@ -369,6 +372,9 @@ final class JobService {
 
   /** Completes once everything changed so far is stored. */
   private Future<Void> persisted() {
+    if (fenced) {
+      return Future.failedFuture(superseded());
+    }
     Promise<Void> p = Promise.promise();
     pendingAcks.add(p);
     write();
@@ -376,6 +382,11 @@ final class JobService {
   }
 
   private void write() {
+    if (fenced) {
+      pendingAcks.forEach(p -> p.tryFail(superseded()));
+      pendingAcks.clear();
+      return;
+    }
     if (writing) {
       return;
     }
@@ -411,6 +422,16 @@ final class JobService {
     writing = true;
     store.write(jobs, specs, hosts, outputs).onComplete(ar -> {
       writing = false;
+      if (ar.failed() && ar.cause() instanceof StoreFencedException f) {
+        // a newer scheduler has written: nothing of this batch is sent or acknowledged, and nothing is tried again
+        fence(f.getMessage());
+        acks.forEach(p -> p.tryFail(superseded()));
+        pendingAcks.forEach(p -> p.tryFail(superseded()));
+        pendingAcks.clear();
+        pendingStarts.clear();
+        pendingKills.clear();
+        return;
+      }
       if (ar.failed()) {
         // Nothing is sent or acknowledged before it is stored: keep the batch (newer changes win) and try again.
         log.error("scheduler cannot store {} jobs / {} hosts / {} outputs ({}); retrying in 1 s", jobs.size(), hosts.size(),
@@ -519,8 +540,28 @@ final class JobService {
   private void fence(String why) {
     if (!fenced) {
       fenced = true;
-      log.error("scheduler epoch {} is superseded ({}); it stops dispatching", epoch, why);
+      log.error("scheduler epoch {} is superseded ({}); it stops dispatching and answering", epoch, why);
+      onSuperseded.run();
     }
+  }
+
+  void onSuperseded(Runnable action) {
+    this.onSuperseded = action;
+  }
+
+  /** What a request to a superseded scheduler gets: nothing it did after that is stored, so sending it again is safe. */
+  private PogoException superseded() {
+    return new PogoException(ErrorCode.UNAVAILABLE, "the scheduler that took this request (epoch " + epoch + ") was "
+        + "superseded by a newer one; send it again");
+  }
+
+  /** A store refusal means a newer scheduler has written: step down, and tell the caller to ask again. */
+  private Throwable stepDownIfFenced(Throwable t) {
+    if (t instanceof StoreFencedException f) {
+      fence(f.getMessage());
+      return superseded();
+    }
+    return t;
   }
 
   private Future<JsonObject> request(String node, String op, JsonObject body) {
@@ -566,7 +607,11 @@ final class JobService {
         Map<String, Integer> hosts = new HashMap<>();
         hostNames(spec).forEach(n -> hosts.put(n, JobRequest.MAX_RETRIES + 1));
         return store.deleteJob(id, hosts);
-      }).onFailure(t -> log.warn("cannot delete old job {}: {}", id, t.toString()));
+      }).onFailure(t -> {
+        if (stepDownIfFenced(t) == t) {
+          log.warn("cannot delete old job {}: {}", id, t.toString());
+        }
+      });
     }
   }
 
@@ -656,7 +701,8 @@ final class JobService {
     JsonObject rec = new JsonObject().put("name", name).put("config", cfg.source()).put("version", version)
         .put("updatedAt", System.currentTimeMillis());
     Namespace ns = new Namespace(name, cfg, rec);
-    return store.putNamespace(name, rec).map(v -> {
+    return store.putNamespace(name, rec).transform(ar -> ar.failed() ? Future.failedFuture(stepDownIfFenced(ar.cause()))
+        : Future.succeededFuture(ar.result())).map(v -> {
       namespaces.put(name, ns);
       log.info("namespace {} {} (version {})", name, old == null ? "created" : "replaced", version);
       vertx.eventBus().publish(Addresses.EVENTS_JOB, new JsonObject().put("type", old == null ? "namespace.created"
@@ -683,7 +729,8 @@ final class JobService {
       return Future.failedFuture(new PogoException(ErrorCode.INVALID_STATE, "namespace " + ns.name()
           + " is used by jobs that have not ended: " + String.join(", ", using) + "; halt or finish them first"));
     }
-    return store.removeNamespace(ns.name()).map(v -> {
+    return store.removeNamespace(ns.name()).transform(ar -> ar.failed() ? Future.failedFuture(stepDownIfFenced(ar.cause()))
+        : Future.succeededFuture(ar.result())).map(v -> {
       namespaces.remove(ns.name());
       log.info("namespace {} deleted", ns.name());
       vertx.eventBus().publish(Addresses.EVENTS_JOB, new JsonObject().put("type", "namespace.deleted")

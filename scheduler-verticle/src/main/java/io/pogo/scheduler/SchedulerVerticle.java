@@ -20,6 +20,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  */
 public final class SchedulerVerticle extends VerticleBase {
   private JobService jobs;
+  private EventBusService service;
 
   @Override
   public Future<?> start() {
@@ -31,6 +32,12 @@ public final class SchedulerVerticle extends VerticleBase {
         : io.vertx.micrometer.backends.BackendRegistries.getNow("pogo:" + node);
     jobs = new JobService(vertx, context, store, requestTimeoutMs,
         registry != null ? registry : new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    // superseded by a newer scheduler: stop answering, so that every request reaches the new one
+    jobs.onSuperseded(() -> {
+      if (service != null) {
+        service.close();
+      }
+    });
     // Take over first (epoch, fence the workers, load), then answer: nobody sees a half-loaded scheduler.
     return jobs.start().compose(v -> {
       vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_NODE, msg -> {
@@ -43,7 +50,8 @@ public final class SchedulerVerticle extends VerticleBase {
           jobs.nodesChanged();
         }
       });
-      return new EventBusService(vertx.eventBus())
+      service = new EventBusService(vertx.eventBus());
+      return service
           .serve(Addresses.NAMESPACE_PUT, jobs::putNamespace)
           .serve(Addresses.NAMESPACE_GET, jobs::getNamespace)
           .serve(Addresses.NAMESPACE_LIST, jobs::listNamespaces)

@@ -18,7 +18,9 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The scheduler's state in Hazelcast maps (configured with 2 synchronous backups by the node), values as JSON text.
+ * The scheduler's state in Hazelcast maps (configured with 2 synchronous backups by the node), values as JSON text
+ * behind the epoch of the scheduler that wrote them. Every write is fenced ({@link FencedValues}): a value written at
+ * a newer epoch is never replaced, and the refused write fails with {@link StoreFencedException}.
  * Asynchronous map operations complete on Hazelcast's threads and are handed back to the scheduler's context;
  * those without an async form in Hazelcast 5.3 ({@code values()}, {@code getAll()}) run on a worker thread.
  */
@@ -38,10 +40,14 @@ public final class HazelcastJobStore implements JobStore {
   private final IMap<String, String> specs;
   private final IMap<String, String> hosts;
   private final IMap<String, String> outputs;
+  private final com.hazelcast.partition.PartitionService partitions;
+  /** The epoch this store writes at; 0 until the scheduler has taken its epoch (nothing is written before). */
+  private long epoch;
 
   public HazelcastJobStore(Vertx vertx, Context context, HazelcastInstance hz) {
     this.vertx = vertx;
     this.context = context;
+    this.partitions = hz.getPartitionService();
     this.meta = hz.getMap(META);
     this.namespaces = hz.getMap(NAMESPACES);
     this.jobs = hz.getMap(JOBS);
@@ -68,47 +74,91 @@ public final class HazelcastJobStore implements JobStore {
   }
 
   @Override
+  public void writeAs(long epoch) {
+    this.epoch = epoch;
+  }
+
+  @Override
   public Future<Map<String, JsonObject>> namespaces() {
     return vertx.executeBlocking(() -> {
       Map<String, JsonObject> out = new HashMap<>();
-      namespaces.forEach((k, v) -> out.put(k, new JsonObject(v)));
+      namespaces.forEach((k, v) -> out.put(k, parse(v)));
       return out;
     }, false).transform(this::back);
   }
 
   @Override
   public Future<Void> putNamespace(String name, JsonObject record) {
-    return onContext(namespaces.setAsync(name, record.encode()));
+    return fencedPut(namespaces, Map.of(name, record.encode()));
   }
 
   @Override
   public Future<Void> removeNamespace(String name) {
-    return onContext(namespaces.removeAsync(name)).mapEmpty();
+    return fencedPut(namespaces, removals(List.of(name)));
   }
 
   @Override
   public Future<JsonObject> job(String id) {
-    return onContext(jobs.getAsync(id)).map(v -> v == null ? null : new JsonObject(v));
+    return onContext(jobs.getAsync(id)).map(HazelcastJobStore::parse);
   }
 
   @Override
   public Future<JsonObject> spec(String id) {
-    return onContext(specs.getAsync(id)).map(v -> v == null ? null : new JsonObject(v));
+    return onContext(specs.getAsync(id)).map(HazelcastJobStore::parse);
   }
 
   @Override
   public Future<List<JsonObject>> jobs() {
-    return vertx.executeBlocking(() -> jobs.values().stream().map(JsonObject::new).toList(), false).transform(this::back);
+    return vertx.executeBlocking(() -> jobs.values().stream().map(HazelcastJobStore::parse).toList(), false)
+        .transform(this::back);
   }
 
   @Override
   public Future<Void> write(Map<String, JsonObject> jobRecords, Map<String, JsonObject> specRecords,
                             Map<String, JsonObject> hostRecords, Map<String, JsonObject> outputRecords) {
-    Future<Void> s = specRecords.isEmpty() ? Future.succeededFuture() : onContext(specs.setAllAsync(encode(specRecords)));
-    Future<Void> a = jobRecords.isEmpty() ? Future.succeededFuture() : onContext(jobs.setAllAsync(encode(jobRecords)));
-    Future<Void> b = hostRecords.isEmpty() ? Future.succeededFuture() : onContext(hosts.setAllAsync(encode(hostRecords)));
-    Future<Void> c = outputRecords.isEmpty() ? Future.succeededFuture() : onContext(outputs.setAllAsync(encode(outputRecords)));
-    return Future.all(s, a, b, c).mapEmpty();
+    return Future.all(fencedPut(specs, encode(specRecords)), fencedPut(jobs, encode(jobRecords)),
+        fencedPut(hosts, encode(hostRecords)), fencedPut(outputs, encode(outputRecords))).mapEmpty();
+  }
+
+  /**
+   * Writes (null values: removes) at this store's epoch, one entry processor per partition holding only that
+   * partition's values; fails with {@link StoreFencedException} if any entry had been written at a newer epoch.
+   */
+  private Future<Void> fencedPut(IMap<String, String> map, Map<String, String> values) {
+    if (values.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (epoch <= 0) {
+      return Future.failedFuture(new IllegalStateException("the scheduler writes only once it has taken its epoch"));
+    }
+    Map<Integer, Map<String, String>> byPartition = new HashMap<>();
+    values.forEach((k, v) -> byPartition.computeIfAbsent(partitions.getPartition(k).getPartitionId(),
+        p -> new HashMap<>()).put(k, v));
+    List<Future<Map<String, Long>>> puts = new java.util.ArrayList<>();
+    for (Map<String, String> part : byPartition.values()) {
+      puts.add(onContext(map.submitToKeys(part.keySet(), new FencedValues.Put(epoch, part))));
+    }
+    long writer = epoch;
+    return Future.all(puts).compose(all -> {
+      for (Future<Map<String, Long>> f : puts) {
+        for (Map.Entry<String, Long> e : f.result().entrySet()) {
+          if (e.getValue() != null && e.getValue() > 0) {
+            return Future.failedFuture(new StoreFencedException(map.getName(), e.getKey(), writer, e.getValue()));
+          }
+        }
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private static Map<String, String> removals(Collection<String> keys) {
+    Map<String, String> out = new HashMap<>();
+    keys.forEach(k -> out.put(k, null));
+    return out;
+  }
+
+  private static JsonObject parse(String stored) {
+    return stored == null ? null : new JsonObject(FencedValues.json(stored));
   }
 
   @Override
@@ -119,7 +169,7 @@ public final class HazelcastJobStore implements JobStore {
     }
     return blocking(() -> hosts.getAll(keys)).map(found -> {
       Map<String, JsonObject> out = new HashMap<>();
-      found.forEach((k, v) -> out.put(k.substring(job.length() + 1), new JsonObject(v)));
+      found.forEach((k, v) -> out.put(k.substring(job.length() + 1), parse(v)));
       return out;
     });
   }
@@ -135,7 +185,7 @@ public final class HazelcastJobStore implements JobStore {
       for (String k : keys) {
         String v = found.get(k);
         if (v != null) {
-          out.add(new JsonObject(v));
+          out.add(parse(v));
         }
       }
       return out;
@@ -144,17 +194,18 @@ public final class HazelcastJobStore implements JobStore {
 
   @Override
   public Future<Void> deleteJob(String job, Map<String, Integer> names) {
-    return this.<Void>blocking(() -> {
-      names.forEach((h, attempts) -> {
-        hosts.delete(JobStore.key(job, h));
-        for (int a = 1; a <= attempts; a++) {
-          outputs.delete(JobStore.outputKey(job, h, a));
-        }
-      });
-      jobs.delete(job);
-      specs.delete(job);
-      return null;
+    List<String> hostKeys = new java.util.ArrayList<>();
+    List<String> outputKeys = new java.util.ArrayList<>();
+    names.forEach((h, attempts) -> {
+      hostKeys.add(JobStore.key(job, h));
+      for (int a = 1; a <= attempts; a++) {
+        outputKeys.add(JobStore.outputKey(job, h, a));
+      }
     });
+    // hosts and outputs first: a job record without its hosts is never left behind
+    return Future.all(fencedPut(hosts, removals(hostKeys)), fencedPut(outputs, removals(outputKeys)))
+        .compose(v -> Future.all(fencedPut(jobs, removals(List.of(job))), fencedPut(specs, removals(List.of(job)))))
+        .mapEmpty();
   }
 
   private static Map<String, String> encode(Map<String, JsonObject> records) {

@@ -14,6 +14,13 @@ import java.util.Map;
  */
 public interface JobStore {
 
+  /**
+   * The epoch every later write is made at: a store shared by schedulers refuses a write over a value a newer epoch
+   * wrote ({@link StoreFencedException}). Set once the scheduler has taken its epoch, before it writes anything.
+   */
+  default void writeAs(long epoch) {
+  }
+
   /** Atomically increments a counter ({@code epoch}, {@code jobSeq}) and returns the new value. */
   Future<Long> increment(String counter);
 
