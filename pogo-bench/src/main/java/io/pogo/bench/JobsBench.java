@@ -32,7 +32,10 @@ import java.util.regex.Pattern;
  *   <li>hosts per second on one node (the job's {@code createdAt} to {@code endedAt}) against
  *       {@code seq 10000 | xargs -P 256 -I{} true} timed in this JVM, runs alternating xargs, Pogo, xargs, Pogo...;</li>
  *   <li>the scheduler's overhead per task from the SSE stream ({@code host.state} events) and the host records:
- *       dispatch ({@code ready}) to the worker's process start, and a task's end to the next dispatch;</li>
+ *       dispatch ({@code ready}) to the worker's process start, and a task's end to the next dispatch; for the runs of
+ *       part 1 (a CPU-saturated node, where dispatch to start is mostly the queue of dispatched tasks) and (2b) for an
+ *       unsaturated job of 1,000 hosts ({@code u[1-1000]}) at job concurrency 4, run on the same node after part 1's
+ *       runs;</li>
  *   <li>the same job on 3 nodes: hosts per second against the one-node figure, and tasks per node;</li>
  *   <li>an experiment: the one-node job with {@code -Djdk.lang.Process.launchMechanism=VFORK} on the node.</li>
  * </ol>
@@ -50,6 +53,14 @@ final class JobsBench {
   /** How long the xargs baseline may take. */
   private static final long XARGS_MS = 120_000;
   private static final String VFORK = "-Djdk.lang.Process.launchMechanism=VFORK";
+  /**
+   * Part 2b: a job that leaves the node unsaturated (a few tasks in flight instead of 256), so that dispatch to start
+   * is the scheduler's and the worker's own path rather than a queue; its hosts ({@code u[1-N]}), N in full and quick runs.
+   */
+  private static final int UNSATURATED_CONCURRENCY = 4;
+  private static final int UNSATURATED_HOSTS = 1_000;
+  private static final int UNSATURATED_HOSTS_QUICK = 200;
+  private static final String UNSATURATED_PREFIX = "u";
   private static final Set<String> TERMINAL_HOST = Set.of("succeeded", "failed", "timed_out", "skipped", "halted", "lost");
 
   record Settings(boolean quick, Path outDir, Path logDir, String name, int hosts, int concurrency, int runs,
@@ -245,7 +256,8 @@ final class JobsBench {
         .put("pogoJar", s.pogoJar().toString())
         .put("nodeJvm", "-Xms64m -Xmx" + s.nodeHeap())
         .put("hosts", s.hosts()).put("concurrency", s.concurrency()).put("runs", s.runs())
-        .put("jobBody", jobBody("t", s.hosts()))
+        .put("jobBody", jobBody("t", s.hosts(), s.concurrency()))
+        .put("unsaturatedJobBody", jobBody(UNSATURATED_PREFIX, unsaturatedHosts(), UNSATURATED_CONCURRENCY))
         .put("baseline", xargsCommand(s.hosts()));
   }
 
@@ -260,16 +272,21 @@ final class JobsBench {
     line("  nodes     separate JVMs on 127.0.0.1: java -Xms64m -Xmx" + s.nodeHeap() + " -jar pogo.jar node --name nK "
         + "--cluster-port P --join ... --http-port 0 --data-dir D");
     line("            (defaults otherwise: maxTasks 256, every role on every node)");
-    line("  job       POST /api/v1/jobs " + jobBody("t", s.hosts()).encode());
+    line("  job       POST /api/v1/jobs " + jobBody("t", s.hosts(), s.concurrency()).encode());
     line("  baseline  sh -c '" + xargsCommand(s.hosts()) + "' from this JVM (ProcessBuilder; System.nanoTime around "
         + "start() .. waitFor());");
     line("            -I{} so that each true gets no argument, like Pogo's tasks (argv [\"true\"])");
     line("  timing    Pogo: the job's createdAt -> endedAt (GET /api/v1/jobs/{id}); events: GET /api/v1/events (SSE)");
   }
 
-  private JsonObject jobBody(String prefix, int hosts) {
+  private JsonObject jobBody(String prefix, int hosts, int concurrency) {
     return new JsonObject().put("targets", new JsonArray().add(prefix + "[1-" + hosts + "]"))
-        .put("command", new JsonArray().add("true")).put("mode", "worker").put("concurrency", String.valueOf(s.concurrency()));
+        .put("command", new JsonArray().add("true")).put("mode", "worker").put("concurrency", String.valueOf(concurrency));
+  }
+
+  /** The hosts of part 2b's unsaturated job. */
+  private int unsaturatedHosts() {
+    return s.quick() ? UNSATURATED_HOSTS_QUICK : UNSATURATED_HOSTS;
   }
 
   private String xargsCommand(int n) {
@@ -285,6 +302,7 @@ final class JobsBench {
         s.hosts(), s.concurrency(), s.runs()));
     JsonArray runs = new JsonArray();
     List<JsonObject> pogoRuns = new ArrayList<>();
+    JsonObject unsaturated;
     try (Nodes c = new Nodes("single", 1, List.of())) {
       c.start();
       warmUp(c);
@@ -301,6 +319,8 @@ final class JobsBench {
             p.getDouble("seconds"), p.getDouble("nodeJvmCpuMsPerTask"), p.getDouble("nodeChildrenCpuMsPerTask"),
             p.getDouble("loadBefore"), ratio));
       }
+      // 2b, reported below: on the same node, after the measured runs
+      unsaturated = unsaturated(c);
       c.checkLeftovers();
     }
     JsonObject median = medians(runs);
@@ -312,7 +332,37 @@ final class JobsBench {
         median.getDouble("nodeJvmCpuMsPerTask") + median.getDouble("nodeChildrenCpuMsPerTask"),
         median.getDouble("xargsCpuMsPerTask")));
     JsonObject overhead = overheadSection(pogoRuns);
-    return new JsonObject().put("runs", runs).put("median", median).put("overhead", overhead);
+    unsaturatedSection(unsaturated);
+    return new JsonObject().put("runs", runs).put("median", median).put("overhead", overhead)
+        .put("unsaturated", unsaturated);
+  }
+
+  /** 2b's job on the node of part 1; a failure is reported in 2b (and as an oddity) rather than failing parts 1 and 2. */
+  private JsonObject unsaturated(Nodes c) {
+    try {
+      return pogo(c, "unsaturated, concurrency " + UNSATURATED_CONCURRENCY, UNSATURATED_PREFIX, unsaturatedHosts(),
+          UNSATURATED_CONCURRENCY);
+    } catch (Exception e) {
+      oddities.add(c.label + ": the unsaturated job (2b) failed: " + e);
+      return new JsonObject().put("error", String.valueOf(e));
+    }
+  }
+
+  /** Part 2b: the overhead figures of the unsaturated job. */
+  private void unsaturatedSection(JsonObject u) {
+    line("");
+    line(String.format("2b. unsaturated: one job of %,d hosts (%s[1-%d]) at concurrency %d on part 1's node, after its runs: few",
+        unsaturatedHosts(), UNSATURATED_PREFIX, unsaturatedHosts(), UNSATURATED_CONCURRENCY));
+    line(String.format("   tasks in flight, so (a) is the dispatch and start path itself, not a queue (ms; p50 / p99 / max; (a), (a') "
+        + "and (b) as in 2, (b) beyond the first %d)", UNSATURATED_CONCURRENCY));
+    if (u.containsKey("error")) {
+      line("   FAILED: " + u.getString("error"));
+      return;
+    }
+    line(String.format("   %,d hosts in %.2f s: %,.0f hosts/s (node CPU %.2f + %.2f ms/task, load %.1f)", u.getInteger("hosts"),
+        u.getDouble("seconds"), u.getDouble("hostsPerSecond"), u.getDouble("nodeJvmCpuMsPerTask"),
+        u.getDouble("nodeChildrenCpuMsPerTask"), u.getDouble("loadBefore")));
+    overheadLines(u.getString("label"), u);
   }
 
   /** 3: the same job on 3 nodes. */
@@ -413,7 +463,7 @@ final class JobsBench {
   /** A small job first: JIT, class loading, the scheduler's view of the workers (every node must take part). */
   private void warmUp(Nodes c) throws Exception {
     for (int attempt = 1; ; attempt++) {
-      JobOutcome w = runJob(c, "w" + attempt, s.warmupHosts(), attempt == 1 ? c.nodes[0] : null);
+      JobOutcome w = runJob(c, "w" + attempt, s.warmupHosts(), s.concurrency(), attempt == 1 ? c.nodes[0] : null);
       Set<String> used = new java.util.TreeSet<>();
       w.hosts.values().forEach(h -> used.add(h.getString("node", "?")));
       if (used.size() >= c.nodes.length) {
@@ -440,7 +490,7 @@ final class JobsBench {
   }
 
   /** Posts the job with an SSE stream open on n1, waits for its end, collects its hosts and events. */
-  private JobOutcome runJob(Nodes c, String prefix, int hosts, NodeProc dumpAt) throws Exception {
+  private JobOutcome runJob(Nodes c, String prefix, int hosts, int concurrency, NodeProc dumpAt) throws Exception {
     NodeProc entry = c.nodes[0];
     double loadBefore = load();
     long[] cpu0 = c.cpu();
@@ -448,7 +498,8 @@ final class JobsBench {
     int maxThreads = 0;
     try (Http.EventStream stream = http.events(entry.httpPort, CALL_MS)) {
       long t0 = System.nanoTime();
-      Http.Response r = Http.await(http.call(entry.httpPort, HttpMethod.POST, "/api/v1/jobs", jobBody(prefix, hosts), CALL_MS),
+      Http.Response r = Http.await(http.call(entry.httpPort, HttpMethod.POST, "/api/v1/jobs", jobBody(prefix, hosts, concurrency),
+          CALL_MS),
           CALL_MS + 1_000);
       if (r.status() != 201) {
         throw new IllegalStateException("POST /api/v1/jobs: HTTP " + r.status() + ": " + r.body());
@@ -597,14 +648,20 @@ final class JobsBench {
     return out;
   }
 
-  /** One measured run: the job, then the figures. */
+  /** One measured run of the job of part 1: the job, then the figures. */
   private JsonObject pogo(Nodes c, String label) throws Exception {
+    return pogo(c, label, "t", s.hosts(), s.concurrency());
+  }
+
+  /** One measured run: a job of {@code prefix[1-hosts]} at job concurrency {@code concurrency}, then the figures. */
+  private JsonObject pogo(Nodes c, String label, String prefix, int hosts, int concurrency) throws Exception {
     Thread.sleep(1_000);
-    JobOutcome o = runJob(c, "t", s.hosts(), null);
-    int n = s.hosts();
+    JobOutcome o = runJob(c, prefix, hosts, concurrency, null);
+    int n = hosts;
     JsonObject j = o.job();
     double seconds = o.seconds();
     JsonObject out = new JsonObject().put("label", label).put("job", o.id()).put("state", j.getString("state"))
+        .put("targets", prefix + "[1-" + hosts + "]").put("concurrency", concurrency)
         .put("hosts", n).put("seconds", Stats.r(seconds)).put("hostsPerSecond", Stats.r(n / seconds))
         .put("clientSeconds", Stats.r(o.clientNanos() / 1e9)).put("createdAt", j.getLong("createdAt"))
         .put("endedAt", j.getLong("endedAt")).put("counts", j.getJsonObject("counts"))
@@ -629,7 +686,7 @@ final class JobsBench {
     }
     out.put("saturated", new JsonObject().put("samples", k).put("meanReady", k == 0 ? 0 : Stats.r(ready / k))
         .put("meanRunning", k == 0 ? 0 : Stats.r(running / k)));
-    out.put("overhead", overhead(c, o));
+    out.put("overhead", overhead(c, o, concurrency));
     return out;
   }
 
@@ -639,9 +696,9 @@ final class JobsBench {
    * {@code running} reply sets; for a host whose end was applied before that reply the record keeps the dispatch time
    * and there is no {@code running} event, so the worker's start time is read from the host's output record instead)
    * -> the worker's {@code endedAt} -> the {@code succeeded} event -> (FIFO) the {@code ready} event of the host
-   * dispatched into the place it freed.
+   * dispatched into the place it freed ({@code concurrency}: the job's, the number of places).
    */
-  private JsonObject overhead(Nodes c, JobOutcome o) throws Exception {
+  private JsonObject overhead(Nodes c, JobOutcome o, int concurrency) throws Exception {
     Map<String, Long> readyAt = new HashMap<>();
     Map<String, Long> runningAt = new HashMap<>();
     Map<String, Long> endAt = new HashMap<>();
@@ -668,7 +725,7 @@ final class JobsBench {
         passes.add(at);
         firstReady = firstReady == null ? at : Math.min(firstReady, at);
         readies++;
-        if (readies > s.concurrency()) {
+        if (readies > concurrency) {
           String freed = ends.pollFirst();
           if (freed != null) {
             endToNext.add((at - endAt.get(freed)) * 1_000_000L);
@@ -824,9 +881,10 @@ final class JobsBench {
         ov.getInteger("outputRecordsRead"), ov.getDouble("outputReadSeconds")));
     line(String.format("     while hosts waited: on average %.0f ready (dispatched, not yet started) and %.0f running; node "
         + "threads up to %d", sat.getDouble("meanReady"), sat.getDouble("meanRunning"), run.getInteger("nodeThreadsMax")));
+    int places = run.getInteger("concurrency", s.concurrency());
     line(String.format("     (Little's law: %d places / %.0f hosts/s = %.0f ms in a place per host, against (a) p50 %.0f ms + "
-            + "worker start -> end event p50 ~%.0f ms)", s.concurrency(), run.getDouble("hostsPerSecond"),
-        1000.0 * s.concurrency() / run.getDouble("hostsPerSecond"), ov.getJsonObject("dispatchToStart").getDouble("p50Ms"),
+            + "worker start -> end event p50 ~%.0f ms)", places, run.getDouble("hostsPerSecond"),
+        1000.0 * places / run.getDouble("hostsPerSecond"), ov.getJsonObject("dispatchToStart").getDouble("p50Ms"),
         ov.getJsonObject("workerStartToEnd").getDouble("p50Ms") + ov.getJsonObject("workerEndToEndEvent").getDouble("p50Ms")));
   }
 
