@@ -206,12 +206,17 @@ public final class PogoNode {
     onDrainedExit = action;
   }
 
+  static final long READY_TIMEOUT_MS = 30_000;
+
   /** Every verticle is deployed: the registry may now publish this node as a placement candidate. */
   private Future<Void> markReady() {
     if (!options.hasRole("registry")) {
       return Future.succeededFuture();
     }
-    return vertx.eventBus().request(Addresses.REGISTRY_READY, new JsonObject(), Requests.local(options.requestTimeoutMs()))
+    // a start-up step, not a user's request: it writes and re-reads the node records in Hazelcast, which on a loaded
+    // machine can take longer than one request timeout, and failing the whole start for that helps nobody
+    return vertx.eventBus().request(Addresses.REGISTRY_READY, new JsonObject(),
+            Requests.local(Math.max(READY_TIMEOUT_MS, options.requestTimeoutMs())))
         .<Void>mapEmpty()
         .recover(t -> t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
             ? Future.succeededFuture() // a node assembled without the registry verticle (tests, embedding)

@@ -294,6 +294,25 @@ final class JobService {
         });
   }
 
+  /**
+   * A node that has just joined reaches this node's view of the cluster a moment later: while some agent host has no
+   * node of its name, list the nodes again, until the deadline (then the host fails, naming the missing node).
+   */
+  private Future<Void> refreshUntilKnown(List<String> hosts, long deadline) {
+    return refreshNodes().compose(v -> {
+      if (System.currentTimeMillis() >= deadline || hosts.stream().allMatch(workers::known)) {
+        return Future.succeededFuture();
+      }
+      Promise<Void> again = Promise.promise();
+      vertx.setTimer(AGENT_JOIN_RECHECK_MS, t -> refreshUntilKnown(hosts, deadline).onComplete(again));
+      return again.future();
+    });
+  }
+
+  /** How long an agent job waits for a node named like one of its hosts to appear before that host fails. */
+  static final long AGENT_JOIN_GRACE_MS = 3_000;
+  static final long AGENT_JOIN_RECHECK_MS = 250;
+
   /** A node joined, started or began to stop: list the nodes again now. */
   void nodesChanged() {
     refreshNodes().onComplete(ar -> kick());
@@ -867,7 +886,7 @@ final class JobService {
     JsonObject snapshot = p.namespace() == null ? null : p.namespace().record().getJsonObject("config");
     // agent mode fails a host with no node of its name at once: know every node that has joined until now first
     Future<Void> nodesKnownNow = p.request().mode() == io.pogo.scheduler.config.JobMode.AGENT
-        ? refreshNodes() : Future.succeededFuture();
+        ? refreshUntilKnown(p.plan().hosts(), System.currentTimeMillis() + AGENT_JOIN_GRACE_MS) : Future.succeededFuture();
     return nodesKnownNow.compose(v -> store.increment("jobSeq")).compose(seq -> {
       String id = "j" + seq;
       JobRun job = engine.submit(id, p.request(), p.plan(), snapshot, System.currentTimeMillis());
