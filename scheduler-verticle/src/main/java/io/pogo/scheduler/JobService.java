@@ -445,10 +445,9 @@ final class JobService {
         // a newer scheduler has written: nothing of this batch is sent or acknowledged, and nothing is tried again
         fence(f.getMessage());
         acks.forEach(p -> p.tryFail(superseded()));
-        pendingAcks.forEach(p -> p.tryFail(superseded()));
-        pendingAcks.clear();
         pendingStarts.clear();
         pendingKills.clear();
+        write(); // fails what waits for the next batch
         return;
       }
       if (ar.failed()) {
@@ -575,12 +574,14 @@ final class JobService {
   }
 
   /** A store refusal means a newer scheduler has written: step down, and tell the caller to ask again. */
-  private Throwable stepDownIfFenced(Throwable t) {
-    if (t instanceof StoreFencedException f) {
-      fence(f.getMessage());
-      return superseded();
-    }
-    return t;
+  private <T> Future<T> stepDownIfFenced(Future<T> write) {
+    return write.recover(t -> {
+      if (t instanceof StoreFencedException f) {
+        fence(f.getMessage());
+        return Future.failedFuture(superseded());
+      }
+      return Future.failedFuture(t);
+    });
   }
 
   private Future<JsonObject> request(String node, String op, JsonObject body) {
@@ -622,15 +623,11 @@ final class JobService {
       if (gone != null && gone.getString("requestId") != null) {
         jobByRequestId.remove(gone.getString("requestId"), id);
       }
-      store.spec(id).compose(spec -> {
+      stepDownIfFenced(store.spec(id).compose(spec -> {
         Map<String, Integer> hosts = new HashMap<>();
         hostNames(spec).forEach(n -> hosts.put(n, JobRequest.MAX_RETRIES + 1));
         return store.deleteJob(id, hosts);
-      }).onFailure(t -> {
-        if (stepDownIfFenced(t) == t) {
-          log.warn("cannot delete old job {}: {}", id, t.toString());
-        }
-      });
+      })).onFailure(t -> log.warn("cannot delete old job {}: {}", id, t.getMessage()));
     }
   }
 
@@ -720,8 +717,7 @@ final class JobService {
     JsonObject rec = new JsonObject().put("name", name).put("config", cfg.source()).put("version", version)
         .put("updatedAt", System.currentTimeMillis());
     Namespace ns = new Namespace(name, cfg, rec);
-    return store.putNamespace(name, rec).transform(ar -> ar.failed() ? Future.failedFuture(stepDownIfFenced(ar.cause()))
-        : Future.succeededFuture(ar.result())).map(v -> {
+    return stepDownIfFenced(store.putNamespace(name, rec)).map(v -> {
       namespaces.put(name, ns);
       log.info("namespace {} {} (version {})", name, old == null ? "created" : "replaced", version);
       vertx.eventBus().publish(Addresses.EVENTS_JOB, new JsonObject().put("type", old == null ? "namespace.created"
@@ -748,8 +744,7 @@ final class JobService {
       return Future.failedFuture(new PogoException(ErrorCode.INVALID_STATE, "namespace " + ns.name()
           + " is used by jobs that have not ended: " + String.join(", ", using) + "; halt or finish them first"));
     }
-    return store.removeNamespace(ns.name()).transform(ar -> ar.failed() ? Future.failedFuture(stepDownIfFenced(ar.cause()))
-        : Future.succeededFuture(ar.result())).map(v -> {
+    return stepDownIfFenced(store.removeNamespace(ns.name())).map(v -> {
       namespaces.remove(ns.name());
       log.info("namespace {} deleted", ns.name());
       vertx.eventBus().publish(Addresses.EVENTS_JOB, new JsonObject().put("type", "namespace.deleted")
@@ -862,8 +857,7 @@ final class JobService {
   }
 
   private static Future<JsonObject> replay(JobRequest asked, JsonObject view) {
-    JobRequest first = JobRequestParser.parse(requestPart(view));
-    if (!first.sameWork(asked)) {
+    if (!work(view).equals(work(JobRequestParser.toJson(asked)))) {
       return Future.failedFuture(new PogoException(ErrorCode.REQUEST_ID_REUSED, "requestId \"" + asked.requestId()
           + "\" was already used for job " + view.getString("id") + ", which has other targets, command, namespace or "
           + "mode; use a new requestId for new work"));
@@ -871,12 +865,12 @@ final class JobService {
     return Future.succeededFuture(view.copy().put("created", false));
   }
 
-  /** The request fields of a job view (the view adds id, state, counts...). */
-  private static JsonObject requestPart(JsonObject view) {
+  /** What a reused request id must repeat (timeouts and limits may have been altered since): from a request or a view. */
+  private static JsonObject work(JsonObject request) {
     JsonObject r = new JsonObject();
-    for (String f : List.of("namespace", "targets", "command", "mode", "requestId")) {
-      if (view.getValue(f) != null) {
-        r.put(f, view.getValue(f));
+    for (String f : List.of("namespace", "targets", "command", "mode")) {
+      if (request.getValue(f) != null) {
+        r.put(f, request.getValue(f));
       }
     }
     return r;

@@ -42,10 +42,4 @@ public record JobRequest(String namespace, List<String> targets, List<String> co
     targets = List.copyOf(targets);
     command = List.copyOf(command);
   }
-
-  /** Whether {@code other} asks for the same work: what a reused request id must repeat (timeouts may be altered since). */
-  public boolean sameWork(JobRequest other) {
-    return java.util.Objects.equals(namespace, other.namespace) && targets.equals(other.targets)
-        && command.equals(other.command) && mode == other.mode;
-  }
 }
