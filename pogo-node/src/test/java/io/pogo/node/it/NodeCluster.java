@@ -103,7 +103,7 @@ final class NodeCluster implements AutoCloseable {
   private NodeProcess launch(String node, int port) throws IOException {
     List<String> args = new ArrayList<>(List.of("--join", join));
     args.addAll(List.of(extraArgs));
-    return NodeProcess.start(node, name, port, dir.resolve(node), args.toArray(String[]::new));
+    return NodeProcess.startOnFreePort(node, name, port, dir.resolve(node), args.toArray(String[]::new));
   }
 
   /** Starts one more node that joins {@code via} (a member of the cluster, by name). */
@@ -111,7 +111,7 @@ final class NodeCluster implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("--join", "127.0.0.1:" + nodes.get(via).clusterPort));
     args.addAll(List.of(extraArgs));
     args.addAll(List.of(more));
-    NodeProcess p = NodeProcess.start(node, name, NodeProcess.freePort(), dir.resolve(node), args.toArray(String[]::new));
+    NodeProcess p = NodeProcess.startOnFreePort(node, name, NodeProcess.freePort(), dir.resolve(node), args.toArray(String[]::new));
     nodes.put(node, p);
     return p;
   }

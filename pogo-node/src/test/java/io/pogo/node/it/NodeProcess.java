@@ -36,9 +36,38 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  /** Starts {@code pogo node} and waits for its ready line. */
+  /** Starts {@code pogo node} on a free cluster port and waits for its ready line. */
   static NodeProcess start(String name, String cluster, Path dataDir, String... extraArgs) throws IOException {
-    return start(name, cluster, freePort(), dataDir, extraArgs);
+    return startOnFreePort(name, cluster, freePort(), dataDir, extraArgs);
+  }
+
+  /**
+   * As {@link #start(String, String, int, Path, String...)} with a port {@link #freePort} picked: between that pick and
+   * the node's bind, another process on the machine can take the port (it is in the ephemeral range), so a node that
+   * exits because its port is in use is started again on another one, up to 3 times.
+   */
+  static NodeProcess startOnFreePort(String name, String cluster, int port, Path dataDir, String... extraArgs)
+      throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return start(name, cluster, port, dataDir, extraArgs);
+      } catch (PortTaken e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        System.out.println("NodeProcess: " + e.getMessage() + "; starting " + name + " again on another port");
+        port = freePort();
+      }
+    }
+  }
+
+  /** The node could not bind its cluster port: another process took it. */
+  static final class PortTaken extends AssertionError {
+    private static final long serialVersionUID = 1L;
+
+    PortTaken(String message) {
+      super(message);
+    }
   }
 
   /** Starts {@code pogo node} on the given cluster port (others may be told to join it) and waits for its ready line. */
@@ -105,7 +134,15 @@ final class NodeProcess implements AutoCloseable {
       return null;
     }
     if (!p.isAlive()) {
-      throw new AssertionError("the node exited with " + p.exitValue() + " before it was ready; see " + log.toAbsolutePath());
+      String why = "the node exited with " + p.exitValue() + " before it was ready; see " + log.toAbsolutePath();
+      try {
+        if (Files.readString(log).contains("is already in use and auto-increment is disabled")) {
+          throw new PortTaken(why + " (its cluster port was taken)");
+        }
+      } catch (IOException e) {
+        throw new AssertionError(why, e);
+      }
+      throw new AssertionError(why);
     }
     return null;
   }
